@@ -1,0 +1,131 @@
+# acme-webroot and cert-watch.  Plain make: `make`, `make check`,
+# `make demo`, `make install`, `make clean`.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= /lib/systemd/system
+DESTDIR	?=
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+# Object directory: `build` for the normal build, `build-san` for the
+# AddressSanitizer + UndefinedBehaviorSanitizer one used by `make check`.
+B	?= build
+SANFLAGS ?=
+
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wwrite-strings \
+	-Wcast-qual -Wvla -Wundef -Wold-style-definition
+
+AW_PKGS	= libcrypto libcurl inih jansson libidn2
+CW_PKGS	= libsystemd libssl libcrypto libcurl inih jansson
+
+ALL_CPPFLAGS = -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
+	-DOPENSSL_NO_DEPRECATED -Icommon $(CPPFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
+
+AW_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(AW_PKGS) 2>/dev/null)
+AW_LIBS	= $(shell $(PKG_CONFIG) --libs $(AW_PKGS) 2>/dev/null)
+CW_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CW_PKGS) 2>/dev/null)
+CW_LIBS	= $(shell $(PKG_CONFIG) --libs $(CW_PKGS) 2>/dev/null)
+
+COMMON_SRC = $(wildcard common/*.c)
+AW_SRC	= $(wildcard acme-webroot/*.c)
+CW_SRC	= $(wildcard cert-watch/*.c)
+
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
+AW_OBJ	= $(AW_SRC:%.c=$(B)/%.o)
+CW_OBJ	= $(CW_SRC:%.c=$(B)/%.o)
+# Everything but main.o, for the unit tests.
+AW_LIB_OBJ = $(filter-out $(B)/acme-webroot/main.o,$(AW_OBJ))
+CW_LIB_OBJ = $(filter-out $(B)/cert-watch/main.o,$(CW_OBJ))
+
+ifeq ($(B),build)
+AW_BIN	= acme-webroot/acme-webroot
+CW_BIN	= cert-watch/cert-watch
+else
+AW_BIN	= $(B)/bin/acme-webroot
+CW_BIN	= $(B)/bin/cert-watch
+endif
+
+# Unit tests: tests/unit/aw_*.c link acme-webroot's objects,
+# cw_*.c cert-watch's, common_*.c only the shared ones.
+AW_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/aw_*.c))
+CW_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/cw_*.c))
+CO_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/common_*.c))
+UNITS	= $(AW_UNIT) $(CW_UNIT) $(CO_UNIT)
+
+.PHONY: all units check deps demo install clean fuzz bench
+
+all: $(AW_BIN) $(CW_BIN)
+
+units: $(UNITS)
+
+$(AW_BIN): $(AW_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AW_LIBS)
+
+$(CW_BIN): $(CW_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CW_LIBS)
+
+$(B)/common/%.o: common/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(AW_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/acme-webroot/%.o: acme-webroot/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot $(AW_CFLAGS) $(ALL_CFLAGS) \
+	    -c -o $@ $<
+
+$(B)/cert-watch/%.o: cert-watch/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Icert-watch $(CW_CFLAGS) $(ALL_CFLAGS) \
+	    -c -o $@ $<
+
+$(B)/unit/aw_%: tests/unit/aw_%.c $(AW_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot -Itests/unit $(AW_CFLAGS) \
+	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AW_LIBS)
+
+$(B)/unit/cw_%: tests/unit/cw_%.c $(CW_LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Icert-watch -Itests/unit $(CW_CFLAGS) \
+	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CW_LIBS)
+
+$(B)/unit/common_%: tests/unit/common_%.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(AW_CFLAGS) $(ALL_CFLAGS) \
+	    $(LDFLAGS) -o $@ $^ $(AW_LIBS)
+
+# Installs the Debian packages the build and the tests need (as root),
+# builds a plain and a sanitizer variant, and runs the whole suite.
+check: deps
+	$(MAKE) all units CFLAGS="$(CFLAGS) -Werror"
+	$(MAKE) B=build-san all units CFLAGS="-O1 -g -Werror" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all"
+	tests/run
+
+deps:
+	tests/deps
+
+# A local Pebble and nginx on loopback, one certificate issued through
+# the webroot into a temporary directory, its status, then all stopped.
+demo: deps all
+	tests/demo
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(AW_BIN) $(CW_BIN) $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 contrib/*.service contrib/*.timer \
+	    $(DESTDIR)$(UNITDIR)/
+
+clean:
+	rm -rf build build-san $(AW_BIN) $(CW_BIN)
+
+-include $(AW_OBJ:.o=.d) $(CW_OBJ:.o=.d) $(COMMON_OBJ:.o=.d)

@@ -1,0 +1,135 @@
+/*
+ * Logging to stderr with an optional per-certificate context.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "log.h"
+
+static const char	*prog = "?";
+static int		 max_level = LOG_WARNING;
+static bool		 journal_prefix;
+static const char	*context;
+static char		 escape_failed[] = "(unprintable)";
+
+void
+log_setup(const char *progname, int level, bool journal)
+{
+	prog = progname;
+	max_level = level;
+	journal_prefix = journal;
+}
+
+int
+log_level(void)
+{
+	return max_level;
+}
+
+bool
+log_enabled(int level)
+{
+	return level <= max_level;
+}
+
+void
+log_set_context(const char *ctx)
+{
+	context = ctx;
+}
+
+static void
+log_prefix(int level)
+{
+	if (journal_prefix)
+		fprintf(stderr, "<%d>", level);
+	else
+		fprintf(stderr, "%s: ", prog);
+	if (context != NULL)
+		fprintf(stderr, "%s: ", context);
+}
+
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!log_enabled(level))
+		return;
+
+	log_prefix(level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/*
+ * OpenSSL keeps a queue of errors, and the first one is rarely the one
+ * that explains the failure, so all of them are shown.
+ */
+void
+log_openssl(const char *fmt, ...)
+{
+	char		 what[512], reason[256];
+	unsigned long	 code;
+	va_list		 ap;
+	int		 shown = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+
+	while ((code = ERR_get_error()) != 0) {
+		ERR_error_string_n(code, reason, sizeof(reason));
+		log_err("%s: %s", what, reason);
+		shown++;
+	}
+	if (shown == 0)
+		log_err("%s", what);
+}
+
+char *
+log_escape(const char *text, size_t len, size_t max)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i, n = 0, shown;
+	char			*out;
+
+	if (text == NULL)
+		return escape_failed;
+	shown = len < max ? len : max;
+	if ((out = malloc(shown * 4 + 4)) == NULL)
+		return escape_failed;
+
+	for (i = 0; i < shown; i++) {
+		unsigned char	 c = (unsigned char)text[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[n++] = (char)c;
+			continue;
+		}
+		out[n++] = '\\';
+		out[n++] = 'x';
+		out[n++] = hex[c >> 4];
+		out[n++] = hex[c & 0xf];
+	}
+	if (shown < len) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void
+log_escape_free(char *escaped)
+{
+	if (escaped != escape_failed)
+		free(escaped);
+}
