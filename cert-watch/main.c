@@ -1,0 +1,8 @@
+/*
+ * cert-watch: placeholder entry point, replaced by the daemon.
+ */
+int
+main(void)
+{
+	return 2;
+}
