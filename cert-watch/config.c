@@ -582,7 +582,6 @@ config_print_plan(const struct cw_config *c, FILE *out)
 	for (i = 0; i < c->nactions; i++) {
 		const struct cw_action	*a = &c->actions[i];
 
-		fprintf(out, "action %s:\n  ", a->name);
 		action_describe(a->act, out);
 		fprintf(out, "  for certificates:");
 		if (a->all_certs)
