@@ -290,8 +290,9 @@ action_key(struct parse *p, const char *key, const char *value)
 			perr(p, "min_interval: \"%s\" is not a duration",
 			    value);
 	} else if (strcmp(key, "retry_max") == 0) {
-		if (parse_uint(value, 1000, &ca->retry_max) == -1)
-			perr(p, "retry_max: \"%s\" is not a number from 0 "
+		if (parse_uint(value, 1000, &ca->retry_max) == -1 ||
+		    ca->retry_max == 0)
+			perr(p, "retry_max: \"%s\" is not a number from 1 "
 			    "to 1000", value);
 	} else if (action_set(ca->act, key, value, p->path, p->line) == -1)
 		p->errors++;
@@ -388,10 +389,10 @@ start_section(struct parse *p, const char *name)
 
 	finish_section(p);
 	if (strcmp(name, "cert-watch") == 0) {
+		/* Read anyway, so that its errors are reported too. */
 		if (p->seen_main)
 			perr(p, "[cert-watch] given twice");
-		else
-			p->kind = SEC_MAIN;
+		p->kind = SEC_MAIN;
 		p->seen_main = true;
 		return;
 	}
