@@ -21,6 +21,7 @@ struct http_client {
 	volatile sig_atomic_t	*stop;
 	long			 connections;
 	char			 errbuf[CURL_ERROR_SIZE];
+	char			 error[CURL_ERROR_SIZE + 64];
 };
 
 static size_t
@@ -186,6 +187,12 @@ http_free(struct http_client *c)
 	free(c);
 }
 
+const char *
+http_error(const struct http_client *c)
+{
+	return c->error;
+}
+
 long
 http_connections(struct http_client *c)
 {
@@ -234,6 +241,7 @@ http_request(struct http_client *c, const char *method, const char *url,
 
 	memset(resp, 0, sizeof(*resp));
 	c->errbuf[0] = '\0';
+	snprintf(c->error, sizeof(c->error), "request not sent");
 
 	if (accept != NULL) {
 		snprintf(line, sizeof(line), "Accept: %s", accept);
@@ -259,11 +267,12 @@ http_request(struct http_client *c, const char *method, const char *url,
 		c->connections += opened;
 	if (rc != CURLE_OK) {
 		if (resp->overflow)
-			log_err("%s: answer larger than %d bytes", url,
-			    HTTP_BODY_MAX);
+			snprintf(c->error, sizeof(c->error),
+			    "answer larger than %d bytes", HTTP_BODY_MAX);
 		else
-			log_err("%s: %s", url, c->errbuf[0] != '\0' ?
-			    c->errbuf : curl_easy_strerror(rc));
+			snprintf(c->error, sizeof(c->error), "%s",
+			    c->errbuf[0] != '\0' ? c->errbuf :
+			    curl_easy_strerror(rc));
 		goto out;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -37,14 +37,18 @@ struct http_client	*http_new(const char *ca_bundle,
 			    volatile sig_atomic_t *stop);
 void			 http_free(struct http_client *client);
 
+/* Why the last request failed, for messages. */
+const char		*http_error(const struct http_client *client);
+
 /* How many connections the client has opened so far. */
 long			 http_connections(struct http_client *client);
 
 /*
  * One request: method "GET", "HEAD" or "POST" (body sent as
  * application/jose+json).  Returns 0 when an HTTP answer arrived,
- * whatever its status, or -1 after logging a transport error (no
- * connection, TLS failure, time-out, body over the limit).
+ * whatever its status, or -1 on a transport error (no connection, TLS
+ * failure, time-out, body over the limit), which is not logged here:
+ * the caller decides whether to retry, and http_error() says why.
  * accept is an Accept header value or NULL.
  */
 int	 http_request(struct http_client *client, const char *method,
