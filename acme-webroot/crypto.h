@@ -26,8 +26,8 @@ char		*b64url_encode(const void *data, size_t len);
  * Decodes strict base64url: the URL-safe alphabet only, no padding, no
  * whitespace, and no length that base64 cannot produce (len % 4 == 1)
  * nor leftover bits set in the last character.  NULL without logging
- * when the text is not that.  The result is NUL-terminated for
- * convenience; *len does not count the NUL.
+ * when the text is not that (running out of memory is logged).  The
+ * result is NUL-terminated for convenience; *len does not count it.
  */
 unsigned char	*b64url_decode(const char *text, size_t *len);
 
@@ -43,7 +43,9 @@ EVP_PKEY	*key_generate(enum key_type type);
 
 /*
  * A private key from PEM text (PKCS#8, or the traditional RSA and EC
- * forms), never prompting for a pass phrase.  what names the source
+ * forms), never prompting for a pass phrase.  Keys that no enum
+ * key_type names (other curves or sizes, Ed25519, DSA) are refused, so
+ * that every key in use can sign ACME requests.  what names the source
  * in error messages, usually the file name.
  */
 EVP_PKEY	*key_from_pem(const char *pem, size_t len, const char *what);

@@ -34,9 +34,11 @@ const char *jws_alg(EVP_PKEY *key);
  * A signed ACME request body in the flattened JSON serialization
  * {"protected","payload","signature"}.  The protected header carries
  * alg, nonce, url, and kid when kid is not NULL, else the jwk (for
- * newAccount).  payload is JSON text, or NULL for POST-as-GET, which
- * sends the empty payload "".  EC signatures are the fixed-width
- * R||S of RFC 7518 section 3.4, not DER.
+ * newAccount).  A nonce that is not base64url is refused; a NULL nonce
+ * is left out, as the inner JWS of a key change wants.  payload is
+ * JSON text, or NULL for POST-as-GET, which sends the empty payload
+ * "".  EC signatures are the fixed-width R||S of RFC 7518 section 3.4,
+ * not DER.
  */
 char	*jws_sign(EVP_PKEY *key, const char *kid, const char *nonce,
 	    const char *url, const char *payload);
