@@ -300,6 +300,9 @@ test_issued(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key)
 	CHECK(cert_check_issued(cert, key, reordered, 3, what) == 0);
 	/* A name asked for that the certificate lacks. */
 	CHECK(cert_check_issued(cert, key, three, 2, what) == -1);
+	CHECK(cert_names_match(cert, three, NTHREE));
+	CHECK(cert_names_match(cert, reordered, 3));
+	CHECK(!cert_names_match(cert, three, 2));
 	X509_free(cert);
 
 	/* A certificate with a name that was not asked for. */
@@ -308,6 +311,7 @@ test_issued(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key)
 	    ca, ca_key, 90);
 	CHECK(cert != NULL &&
 	    cert_check_issued(cert, key, three, NTHREE, what) == -1);
+	CHECK(cert != NULL && !cert_names_match(cert, three, NTHREE));
 	X509_free(cert);
 
 	/* Right names, wrong key. */
@@ -326,6 +330,7 @@ test_issued(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key)
 	cert = make_cert(key, "example.org", NULL, ca, ca_key, 90);
 	CHECK(cert != NULL &&
 	    cert_check_issued(cert, key, three, 1, what) == -1);
+	CHECK(cert != NULL && !cert_names_match(cert, three, 1));
 	X509_free(cert);
 }
 
