@@ -1244,15 +1244,22 @@ apply_entry(struct loader *ld, struct section *sec, struct cert_conf *cc,
 	set_value(ld, sec, cc, e, ki);
 }
 
-static bool
-has_domain(const struct cert_conf *cc, const char *name)
+/* Index of s in v, or -1. */
+static ssize_t
+find_str(char *const *v, size_t n, const char *s)
 {
 	size_t	 i;
 
-	for (i = 0; i < cc->ndomains; i++)
-		if (strcmp(cc->domains[i], name) == 0)
-			return true;
-	return false;
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static bool
+has_domain(const struct cert_conf *cc, const char *name)
+{
+	return find_str(cc->domains, cc->ndomains, name) != -1;
 }
 
 /* One name of a domains list; false once max_names is passed. */
@@ -1309,17 +1316,6 @@ apply_domains(struct loader *ld, struct section *sec, struct cert_conf *cc)
 	return any;
 }
 
-static bool
-has_webroot_for(const struct cert_conf *cc, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < cc->nwebroots; i++)
-		if (strcmp(cc->webroot_domains[i], name) == 0)
-			return true;
-	return false;
-}
-
 static void
 apply_webroot_for(struct loader *ld, struct section *sec,
     struct cert_conf *cc, const struct entry *e)
@@ -1334,7 +1330,7 @@ apply_webroot_for(struct loader *ld, struct section *sec,
 	if (!has_domain(cc, name))
 		value_err(ld, sec, e, "%s is not one of the domains of %s",
 		    name, sec->label);
-	else if (has_webroot_for(cc, name))
+	else if (find_str(cc->webroot_domains, cc->nwebroots, name) != -1)
 		value_err(ld, sec, e, "%s has its own webroot already", name);
 	else if (e->value[0] != '/')
 		value_err(ld, sec, e, "\"%s\" is not an absolute path",
@@ -1446,15 +1442,14 @@ build(struct loader *ld)
 		struct section	*sec = ld->sections[i];
 
 		/* A repeated [defaults] is checked, then dropped. */
-		copy_template(ld, &cc, &tmpl);
-		if (sec->defaults) {
-			for (j = 0; sec != ld->defaults &&
-			    j < sec->nentries; j++)
+		if (sec->defaults && sec != ld->defaults) {
+			copy_template(ld, &cc, &tmpl);
+			for (j = 0; j < sec->nentries; j++)
 				apply_entry(ld, sec, &cc, &sec->entries[j]);
 			free_members(&cc);
-			continue;
 		}
-		free_members(&cc);
+		if (sec->defaults)
+			continue;
 		resolve_cert(ld, sec, &tmpl, &cc);
 		if (sec->discard || (v = xrealloc(ld, cfg->certs,
 		    cfg->ncerts + 1, sizeof(*v))) == NULL) {
@@ -1562,12 +1557,9 @@ config_find(struct config *cfg, const char *name)
 const char *
 cert_conf_webroot(const struct cert_conf *cc, const char *domain)
 {
-	size_t	 i;
+	ssize_t	 i = find_str(cc->webroot_domains, cc->nwebroots, domain);
 
-	for (i = 0; i < cc->nwebroots; i++)
-		if (strcmp(cc->webroot_domains[i], domain) == 0)
-			return cc->webroot_paths[i];
-	return cc->webroot;
+	return i == -1 ? cc->webroot : cc->webroot_paths[i];
 }
 
 time_t
