@@ -192,15 +192,6 @@ lock_holder(int fd)
 	return pid;
 }
 
-static double
-monotonic_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Polls for the lock every 100 ms until the deadline: flock has no
  * timeout of its own, and an alarm would disturb the rest of the run.
@@ -209,12 +200,10 @@ static int
 lock_wait(int fd, const char *path, unsigned wait_seconds)
 {
 	const struct timespec	 tick = { 0, 100 * 1000 * 1000 };
-	double			 deadline;
-	bool			 told = false;
+	unsigned long		 tries;
 	long			 pid;
 
-	deadline = monotonic_now() + wait_seconds;
-	for (;;) {
+	for (tries = 0;; tries++) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return 0;
 		if (errno == EINTR)
@@ -223,13 +212,11 @@ lock_wait(int fd, const char *path, unsigned wait_seconds)
 			log_err("%s: flock: %s", path, strerror(errno));
 			return -1;
 		}
-		if (monotonic_now() >= deadline)
+		if (tries >= 10UL * wait_seconds)
 			break;
-		if (!told) {
+		if (tries == 0)
 			log_info("%s: busy, waiting up to %u s", path,
 			    wait_seconds);
-			told = true;
-		}
 		nanosleep(&tick, NULL);
 	}
 	if ((pid = lock_holder(fd)) > 0)
@@ -580,18 +567,24 @@ fail:
 	return -1;
 }
 
-/* Opens (creating when missing) archive/NAME with its access set. */
+enum dir_how { DIR_OPEN, DIR_MAKE, DIR_MAKE_NEW };
+
+/*
+ * Opens the lineage directory name below parent (path names it in
+ * messages), made first when how says so, and sets its mode and group.
+ */
 static int
-open_archive(int archroot, const char *path, const char *name,
-    mode_t mode, gid_t gid)
+open_lineage_dir(int parent, const char *path, const char *name,
+    enum dir_how how, mode_t mode, gid_t gid)
 {
 	int	 fd;
 
-	if (mkdirat(archroot, name, 0700) == -1 && errno != EEXIST) {
+	if (how != DIR_OPEN && mkdirat(parent, name, 0700) == -1 &&
+	    (how == DIR_MAKE_NEW || errno != EEXIST)) {
 		log_err("%s: mkdir: %s", path, strerror(errno));
 		return -1;
 	}
-	fd = openat(archroot, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1) {
 		log_err("%s: open: %s", path, strerror(errno));
@@ -628,7 +621,7 @@ write_archive(int archfd, const char *path, const struct store_files *f,
 	return 0;
 }
 
-/* Points live link KIND.pem (as name lname in dirfd) at version n. */
+/* Makes link lname in dirfd point at KINDn.pem of the archive. */
 static int
 make_link(int dirfd, const char *dirpath, const char *lname,
     const char *name, const char *kind, unsigned n)
@@ -646,43 +639,57 @@ make_link(int dirfd, const char *dirpath, const char *lname,
 	return 0;
 }
 
-/* Builds live/.NAME.new: README and four links to version n. */
+/*
+ * Writes the README and points the four links of a live directory at
+ * version n, each link made under a temporary name and renamed over
+ * the old one, so that this also serves an existing directory.
+ */
 static int
-build_live(int livefd, const char *livepath, const char *new,
-    const char *name, unsigned n, mode_t mode, gid_t gid)
+fill_live(int fd, const char *path, const char *name, unsigned n)
 {
-	char	 path[PATH_MAX], lname[NAME_MAX + 1];
+	char	 tmp[NAME_MAX + 1], lname[NAME_MAX + 1];
 	size_t	 i;
-	int	 fd = -1, rc = -1;
 
-	if (pathf(path, sizeof(path), "%s/%s", livepath, new) == -1)
-		return -1;
-	if (mkdirat(livefd, new, 0700) == -1) {
-		log_err("%s: mkdir: %s", path, strerror(errno));
-		return -1;
-	}
-	fd = openat(livefd, new, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1) {
-		log_err("%s: open: %s", path, strerror(errno));
-		goto out;
-	}
-	if (set_dir_access(fd, path, mode, gid) == -1 ||
-	    atomic_write_at(fd, path, "README", readme, sizeof(readme) - 1,
+	if (atomic_write_at(fd, path, "README", readme, sizeof(readme) - 1,
 	    0644, GID_KEEP) == -1)
-		goto out;
-	for (i = 0; i < NKINDS; i++)
+		return -1;
+	for (i = 0; i < NKINDS; i++) {
 		if (pathf(lname, sizeof(lname), "%s.pem", kinds[i]) == -1 ||
-		    make_link(fd, path, lname, name, kinds[i], n) == -1)
-			goto out;
+		    pathf(tmp, sizeof(tmp), ".%s.pem.new", kinds[i]) == -1)
+			return -1;
+		unlinkat(fd, tmp, 0);
+		if (make_link(fd, path, tmp, name, kinds[i], n) == -1)
+			return -1;
+		if (renameat(fd, tmp, fd, lname) == -1) {
+			log_err("%s/%s: rename: %s", path, lname,
+			    strerror(errno));
+			return -1;
+		}
+	}
 	if (fsync(fd) == -1) {
 		log_err("%s: fsync: %s", path, strerror(errno));
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
+	return 0;
+}
+
+/*
+ * Makes live/DIR (a new .NAME.new, or NAME itself in the fallback) a
+ * complete live directory of NAME's version n.
+ */
+static int
+write_live(int livefd, const char *livepath, const char *dir,
+    enum dir_how how, const char *name, unsigned n, mode_t mode, gid_t gid)
+{
+	char	 path[PATH_MAX];
+	int	 fd, rc;
+
+	if (pathf(path, sizeof(path), "%s/%s", livepath, dir) == -1 ||
+	    (fd = open_lineage_dir(livefd, path, dir, how, mode,
+	    gid)) == -1)
+		return -1;
+	rc = fill_live(fd, path, name, n);
+	close(fd);
 	return rc;
 }
 
@@ -707,48 +714,14 @@ replace_links(int livefd, const char *livepath, const char *name,
     unsigned n, mode_t mode, gid_t gid)
 {
 	static bool	 warned;
-	char		 path[PATH_MAX], tmp[NAME_MAX + 1], lname[NAME_MAX + 1];
-	size_t		 i;
-	int		 fd, rc = -1;
 
 	if (!warned) {
 		log_warn("%s: the filesystem cannot exchange directories "
 		    "atomically; replacing links one by one", livepath);
 		warned = true;
 	}
-	if (pathf(path, sizeof(path), "%s/%s", livepath, name) == -1)
-		return -1;
-	fd = openat(livefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1) {
-		log_err("%s: open: %s", path, strerror(errno));
-		return -1;
-	}
-	if (set_dir_access(fd, path, mode, gid) == -1 ||
-	    atomic_write_at(fd, path, "README", readme, sizeof(readme) - 1,
-	    0644, GID_KEEP) == -1)
-		goto out;
-	for (i = 0; i < NKINDS; i++) {
-		if (pathf(lname, sizeof(lname), "%s.pem", kinds[i]) == -1 ||
-		    pathf(tmp, sizeof(tmp), ".%s.pem.new", kinds[i]) == -1)
-			goto out;
-		unlinkat(fd, tmp, 0);
-		if (make_link(fd, path, tmp, name, kinds[i], n) == -1)
-			goto out;
-		if (renameat(fd, tmp, fd, lname) == -1) {
-			log_err("%s/%s: rename: %s", path, lname,
-			    strerror(errno));
-			goto out;
-		}
-	}
-	if (fsync(fd) == -1) {
-		log_err("%s: fsync: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
+	return write_live(livefd, livepath, name, DIR_OPEN, name, n, mode,
+	    gid);
 }
 
 /*
@@ -833,15 +806,16 @@ store_install(const char *state_dir, const char *name,
 	    dirgid != GID_KEEP)) == -1 ||
 	    (archroot = open_traversable(state_dir, "archive",
 	    dirgid != GID_KEEP)) == -1 ||
-	    (archfd = open_archive(archroot, arch, name, dirmode,
-	    dirgid)) == -1)
+	    (archfd = open_lineage_dir(archroot, arch, name, DIR_MAKE,
+	    dirmode, dirgid)) == -1)
 		goto out;
 
 	if (highest_version(archfd, arch, &n) == -1)
 		goto out;
 	n++;
 	if (write_archive(archfd, arch, f, n, keymode, gid) == -1 ||
-	    build_live(livefd, live, new, name, n, dirmode, dirgid) == -1 ||
+	    write_live(livefd, live, new, DIR_MAKE_NEW, name, n, dirmode,
+	    dirgid) == -1 ||
 	    switch_live(livefd, live, name, n, dirmode, dirgid) == -1)
 		goto out;
 	log_info("%s/%s: version %u in place", live, name, n);

@@ -163,23 +163,6 @@ fail:
 	return rc;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Writes a temporary file, then links it under the token's name:
  * the file appears whole, and link (unlike rename) never replaces
@@ -202,7 +185,7 @@ write_token(int ac, const char *w, const char *token, const char *keyauth)
 		return -1;
 	}
 	if (fchmod(fd, 0644) == -1 ||
-	    write_all(fd, keyauth, strlen(keyauth)) == -1) {
+	    dprintf(fd, "%s", keyauth) != (int)strlen(keyauth)) {
 		log_err("%s/.well-known/acme-challenge/%s: write: %s", w,
 		    tmp, strerror(errno));
 		goto out;
