@@ -230,6 +230,20 @@ record(struct webroot_set *set, const char *webroot, const char *token,
 	    set->n);
 }
 
+/*
+ * Drops the newest record when its file could not be written: a file
+ * of that name which was already there is not ours to remove.  (In
+ * directories we just made, nothing can have been there.)
+ */
+static void
+forget_last(struct webroot_set *set)
+{
+	set->n--;
+	free(set->tokens[set->n].webroot);
+	free(set->tokens[set->n].token);
+	store_tokens_save(set->state_dir, set->name, set->tokens, set->n);
+}
+
 struct webroot_set *
 webroot_set_new(const char *state_dir, const char *name)
 {
@@ -277,6 +291,8 @@ webroot_put(struct webroot_set *set, const char *webroot,
 	if (rc == 0)
 		log_info("%s/.well-known/acme-challenge/%s: written", w,
 		    token);
+	else if (made == 0)
+		forget_last(set);
 out:
 	dirs_close(&d);
 	log_escape_free(w);
