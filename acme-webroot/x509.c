@@ -251,7 +251,10 @@ name_in(const char *name, char *const *names, size_t n)
 	return false;
 }
 
-/* Logs each name of a that b lacks; returns how many there were. */
+/*
+ * Counts the names of a that b lacks, logging each as "what: how NAME"
+ * unless what is NULL.
+ */
 static size_t
 names_lacking(char *const *a, size_t na, char *const *b, size_t nb,
     const char *what, const char *how)
@@ -262,27 +265,25 @@ names_lacking(char *const *a, size_t na, char *const *b, size_t nb,
 	for (i = 0; i < na; i++) {
 		if (name_in(a[i], b, nb))
 			continue;
+		count++;
+		if (what == NULL)
+			continue;
 		esc = log_escape(a[i], strlen(a[i]), 256);
 		log_err("%s: %s %s", what, how, esc);
 		log_escape_free(esc);
-		count++;
 	}
 	return count;
 }
 
-int
-cert_check_issued(X509 *leaf, EVP_PKEY *key, char *const *domains,
-    size_t n, const char *what)
+/* Compares the certificate's DNS names with domains; what as above. */
+static int
+names_compare(X509 *cert, char *const *domains, size_t n,
+    const char *what)
 {
 	char	**names;
 	size_t	 nn = 0, bad;
 
-	if (!key_matches_cert(key, leaf)) {
-		log_err("%s: the certificate's public key is not the key "
-		    "of the request", what);
-		return -1;
-	}
-	if ((names = cert_dns_names(leaf, &nn)) == NULL)
+	if ((names = cert_dns_names(cert, &nn)) == NULL)
 		return -1;
 	bad = names_lacking(domains, n, names, nn, what,
 	    "certificate lacks the requested name");
@@ -290,6 +291,24 @@ cert_check_issued(X509 *leaf, EVP_PKEY *key, char *const *domains,
 	    "certificate has the unrequested name");
 	strv_free(names, nn);
 	return bad == 0 ? 0 : -1;
+}
+
+bool
+cert_names_match(X509 *cert, char *const *domains, size_t n)
+{
+	return names_compare(cert, domains, n, NULL) == 0;
+}
+
+int
+cert_check_issued(X509 *leaf, EVP_PKEY *key, char *const *domains,
+    size_t n, const char *what)
+{
+	if (!key_matches_cert(key, leaf)) {
+		log_err("%s: the certificate's public key is not the key "
+		    "of the request", what);
+		return -1;
+	}
+	return names_compare(leaf, domains, n, what);
 }
 
 /* An ASN1_TIME as seconds since the epoch. */

@@ -43,6 +43,15 @@ STACK_OF(X509)	*pem_chain_parse(const char *pem, size_t len,
 int		 cert_check_issued(X509 *leaf, EVP_PKEY *key,
 		    char *const *domains, size_t n, const char *what);
 
+/*
+ * The same comparison of names as cert_check_issued(), silent: whether
+ * the certificate's DNS subjectAltNames are exactly the n domains.  A
+ * certificate whose names cannot be read does not match (and that is
+ * logged, being a broken file rather than a changed config).
+ */
+bool		 cert_names_match(X509 *cert, char *const *domains,
+		    size_t n);
+
 /* notBefore and notAfter as time_t (either pointer may be NULL). */
 int		 cert_validity(X509 *cert, time_t *not_before,
 		    time_t *not_after);
