@@ -13,6 +13,7 @@
 
 #include "acme.h"
 #include "crypto.h"
+#include "failpoint.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "issue.h"
@@ -287,6 +288,7 @@ run_hooks(const struct cert_conf *cc, const char *kind, const char *text,
 	int	 rc = 0;
 
 	snprintf(label, sizeof(label), "%s_hook", kind);
+	failpoint(label);
 	if (text != NULL &&
 	    hook_run(label, text, vars, nvars, (unsigned)cc->hook_timeout)
 	    == -1)
