@@ -36,7 +36,7 @@
 			IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define PARENT_MASK	(IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | \
 			IN_MOVE_SELF | IN_ONLYDIR)
-#define DEFAULT_POLL_MS	30000
+#define DEFAULT_POLL_MS	10000
 #define MAX_WATCHES_PATH "/proc/sys/fs/inotify/max_user_watches"
 
 /* Filesystems whose changes made elsewhere inotify never hears of. */
