@@ -74,6 +74,7 @@ struct watch {
 };
 
 static int	 setup(struct watch *w);
+static uint64_t	 poll_interval(const struct watch *w);
 
 /* FNV-1a, enough to notice that a stat result changed. */
 static uint64_t
@@ -183,8 +184,11 @@ add_dir(struct watch *w, const char *name)
 		wd = inotify_add_watch(w->fd, path, DIR_MASK);
 		if (wd == -1 && errno != ENOSPC)
 			return -1;	/* gone or not a directory */
-		if (wd == -1)
+		if (wd == -1) {
 			say_enospc(w, path);
+			log_info("%s: polled every %llu ms", path,
+			    (unsigned long long)poll_interval(w));
+		}
 	}
 	if ((d = find_name(w, name)) == NULL) {
 		nd = reallocarray(w->dirs, w->ndirs + 1, sizeof(*nd));
