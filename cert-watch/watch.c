@@ -66,7 +66,9 @@ struct watch {
 	int		 live_wd;	/* -1: live_dir not watched */
 	int		 parent_wd;	/* watch waiting for live_dir */
 	char		*parent;	/* the directory parent_wd is on */
+	char		 next[256];	/* its entry on the way to live_dir */
 	bool		 enospc_said;
+	bool		 waiting_said;	/* "does not exist" said once */
 	struct wdir	*dirs;
 	size_t		 ndirs;
 	watch_cb	*cb;
@@ -273,6 +275,18 @@ forget_all(struct watch *w)
 	w->poll_all = false;
 }
 
+/* The name in parent that leads to live_dir. */
+static void
+next_component(struct watch *w)
+{
+	const char	*rest = w->live_dir + strlen(w->parent);
+
+	while (*rest == '/')
+		rest++;
+	snprintf(w->next, sizeof(w->next), "%.*s", (int)strcspn(rest, "/"),
+	    rest);
+}
+
 /* live_dir does not exist: watch its nearest existing ancestor. */
 static int
 wait_for_parent(struct watch *w)
@@ -300,9 +314,13 @@ wait_for_parent(struct watch *w)
 		free(p);
 		return -1;
 	}
-	log_warn("%s: does not exist (yet); watching %s for it",
-	    w->live_dir, p);
+	/* Every change in the parent sets up again: say it once. */
+	if (!w->waiting_said)
+		log_warn("%s: does not exist (yet); watching %s for it",
+		    w->live_dir, p);
+	w->waiting_said = true;
 	w->parent = p;
+	next_component(w);
 	return 0;
 }
 
@@ -430,6 +448,7 @@ setup(struct watch *w)
 		w->cb(w->arg, WATCH_RESCAN);
 		return 0;
 	}
+	w->waiting_said = false;
 	w->poll_all = w->poll_ms > 0 || network_fs(w);
 	if (!w->poll_all) {
 		w->live_wd = inotify_add_watch(w->fd, w->live_dir, DIR_MASK);
@@ -503,8 +522,9 @@ handle_event(struct watch *w, const struct inotify_event *ev,
 		*rescan = true;
 		return false;
 	}
+	/* In the parent only the way to live_dir matters. */
 	if (ev->wd == w->parent_wd)
-		return true;
+		return ev->len == 0 || strcmp(ev->name, w->next) == 0;
 	if (ev->wd == w->live_wd)
 		return live_event(w, ev);
 	if ((d = find_wd(w, ev->wd)) != NULL)
