@@ -80,6 +80,39 @@ mv "$live/a.example.test/k.tmp" "$live/a.example.test/privkey.pem"
 cw_wait_idle_after "$n"
 assert_eq "$(cw_runs)" 7
 
+try "links made before their files: acted on once complete, no error"
+arch=$T/le/archive/inc.example.test
+mkdir -p "$live/inc.example.test" "$arch"
+n=$(cw_bursts)
+for f in cert privkey chain fullchain; do
+	ln -s "../../archive/inc.example.test/${f}1.pem" \
+	    "$live/inc.example.test/$f.pem"
+done
+wait_until 10 grep -q 'inc.example.test/fullchain.pem.*incomplete for now' \
+    "$CW_LOG"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$arch/privkey1.pem" -out "$arch/cert1.pem" \
+    -subj /CN=inc.example.test -days 2 2>/dev/null
+cp "$arch/cert1.pem" "$arch/fullchain1.pem"
+cp "$arch/cert1.pem" "$arch/chain1.pem"
+runs=$(cw_runs)
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" $((runs + 1))
+assert_eq "$(tail -n 1 "$T/runs")" inc.example.test
+assert_no_grep 'incomplete after' "$CW_LOG"
+
+try "links that stay dangling: an error naming the file after max_settle_ms"
+mkdir "$live/dangling.example.test"
+n=$(cw_bursts)
+ln -s ../../archive/none/fullchain1.pem \
+    "$live/dangling.example.test/fullchain.pem"
+ln -s ../../archive/none/privkey1.pem \
+    "$live/dangling.example.test/privkey.pem"
+cw_wait_idle_after "$n"
+assert_grep "dangling.example.test/fullchain.pem: .*incomplete after 5000 ms" \
+    "$CW_LOG"
+assert_eq "$(cw_runs)" $((runs + 1))
+
 try "nothing is logged while idle"
 size=$(stat -c %s "$CW_LOG")
 n=$(cw_bursts)
