@@ -21,7 +21,7 @@ struct certset {
 	char			*name;		/* NAME in live/NAME */
 	char			*lineage;	/* live_dir/NAME */
 	enum certset_status	 status;
-	char			 why[512];	/* what is wrong, for the log */
+	char			 why[512];	/* what is wrong, for logs */
 	char			 fullchain_sha[CERTSET_HASH_HEX];
 	char			 privkey_sha[CERTSET_HASH_HEX];
 	char			**domains;	/* DNS SANs of the leaf */

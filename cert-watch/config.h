@@ -27,7 +27,7 @@ struct cw_action {
 	size_t		 ncerts;
 	bool		 all_certs;	/* certs = * (the default) */
 	uint64_t	 min_interval_ms; /* least time between two runs */
-	unsigned	 retry_max;	/* failures in a row before giving up */
+	unsigned	 retry_max;	/* failures in a row, then give up */
 };
 
 struct cw_config {

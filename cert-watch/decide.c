@@ -33,7 +33,7 @@ struct runner {
 	size_t			 nqueue;
 	sd_event_source		*timer;
 	unsigned		 failures;	/* in a row */
-	uint64_t		 last_run;	/* CLOCK_MONOTONIC us, 0: never */
+	uint64_t		 last_run;	/* monotonic us; 0: never */
 	bool			 gave_up;
 };
 
@@ -44,7 +44,7 @@ struct decide {
 	struct state		*state;
 	bool			 act_on_start;
 	struct runner		*runners;	/* one per action */
-	char			**known;	/* directories seen last time */
+	char			**known;	/* directories seen before */
 	size_t			 nknown;
 	char			**reported;	/* bad sets already logged */
 	size_t			 nreported;
@@ -343,8 +343,9 @@ report_bad(struct decide *d, const struct setlist *l, const bool *bad,
 		if (!bad[i])
 			continue;
 		if (cs->status == CERTSET_INCOMPLETE && !late) {
-			char	*why = log_escape(cs->why, strlen(cs->why), 600);
+			char	*why;
 
+			why = log_escape(cs->why, strlen(cs->why), 600);
 			log_debug("%s: incomplete for now", why);
 			log_escape_free(why);
 			wait = true;

@@ -44,6 +44,7 @@ bool		 update_in_progress(const char *live_dir, uint64_t max_age_ms);
  * Sets a one-shot CLOCK_MONOTONIC timer to fire at (microseconds) and
  * enables it; what names it in the error logged on failure.  0 or -1.
  */
-int		 timer_arm(sd_event_source *src, uint64_t at, const char *what);
+int		 timer_arm(sd_event_source *src, uint64_t at,
+		    const char *what);
 
 #endif

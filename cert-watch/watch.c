@@ -62,7 +62,7 @@ struct watch {
 	sd_event_source	*poll;		/* timer, while anything is polled */
 	uint64_t	 poll_ms;	/* configured; 0 means inotify */
 	bool		 poll_all;	/* the whole tree is polled */
-	uint64_t	 live_print;	/* fingerprint of live_dir (poll_all) */
+	uint64_t	 live_print;	/* live_dir's fingerprint (poll_all) */
 	int		 live_wd;	/* -1: live_dir not watched */
 	int		 parent_wd;	/* watch waiting for live_dir */
 	char		*parent;	/* the directory parent_wd is on */

@@ -20,7 +20,8 @@ n=$(cw_bursts)
 cw_mismatch "$live" a.example.test
 cw_wait_idle_after "$n"
 assert_eq "$(cw_runs)" 1
-assert_grep "$live/a.example.test/privkey.pem does not match $live/a.example.test/fullchain.pem" "$CW_LOG"
+lin=$live/a.example.test
+assert_grep "$lin/privkey.pem does not match $lin/fullchain.pem" "$CW_LOG"
 
 try "fixed: one run"
 n=$(cw_bursts)
