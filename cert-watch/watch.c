@@ -173,6 +173,14 @@ say_enospc(struct watch *w, const char *path)
 
 static int	 arm_poll(struct watch *w);
 
+static bool
+is_dir(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Watches live_dir/name (or polls it); the entry is made if needed. */
 static int
 add_dir(struct watch *w, const char *name)
@@ -182,6 +190,8 @@ add_dir(struct watch *w, const char *name)
 	int		 wd = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", w->live_dir, name);
+	if (w->poll_all && !is_dir(path))
+		return -1;
 	if (!w->poll_all) {
 		wd = inotify_add_watch(w->fd, path, DIR_MASK);
 		if (wd == -1 && errno != ENOSPC)

@@ -8,6 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "certset.h"
 #include "log.h"
 #include "t.h"
@@ -114,6 +118,65 @@ test_problems(void)
 	certset_free(cs);
 }
 
+/* Writes dir/NAME with a certificate valid from now + from_s to now +
+ * to_s (seconds), which openssl req cannot make. */
+static void
+make_dated(const char *name, long from_s, long to_s)
+{
+	EVP_PKEY	*key = EVP_EC_gen("P-256");
+	X509		*x = X509_new();
+	X509_NAME	*subject = X509_NAME_new();
+	char		 path[512];
+	FILE		*f;
+
+	CHECK(shf("mkdir -p %s/%s", dir, name) == 0);
+	X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+	    (const unsigned char *)name, -1, -1, 0);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_set_subject_name(x, subject);
+	X509_set_issuer_name(x, subject);
+	X509_gmtime_adj(X509_getm_notBefore(x), from_s);
+	X509_gmtime_adj(X509_getm_notAfter(x), to_s);
+	X509_set_pubkey(x, key);
+	CHECK(X509_sign(x, key, EVP_sha256()) > 0);
+	snprintf(path, sizeof(path), "%s/%s/fullchain.pem", dir, name);
+	f = fopen(path, "w");
+	PEM_write_X509(f, x);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s/privkey.pem", dir, name);
+	f = fopen(path, "w");
+	PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	X509_NAME_free(subject);
+	X509_free(x);
+	EVP_PKEY_free(key);
+}
+
+static void
+test_validity(void)
+{
+	struct certset	*cs;
+
+	make_dated("current", -60, 3600);
+	cs = certset_read(dir, "current", true);
+	CHECK(cs != NULL && cs->status == CERTSET_OK);
+	certset_free(cs);
+
+	make_dated("expired", -7200, -3600);
+	cs = certset_read(dir, "expired", true);
+	CHECK(cs != NULL && cs->status == CERTSET_INVALID);
+	CHECK(cs != NULL && strstr(cs->why, "expired/fullchain.pem: "
+	    "expired") != NULL);
+	certset_free(cs);
+
+	make_dated("future", 3600, 7200);
+	cs = certset_read(dir, "future", true);
+	CHECK(cs != NULL && cs->status == CERTSET_INVALID);
+	CHECK(cs != NULL && strstr(cs->why, "not valid yet") != NULL);
+	certset_free(cs);
+}
+
 static void
 test_names(void)
 {
@@ -132,6 +195,7 @@ main(void)
 		return 1;
 	test_ok();
 	test_problems();
+	test_validity();
 	test_names();
 	shf("rm -rf %s", dir);
 	return t_done("cw_certset");
