@@ -832,6 +832,22 @@ include_pattern(struct reader *rd, const char *value)
 	return full;
 }
 
+/* glob(3) gives its error callback no context, so the error that
+ * stopped it is kept here for the message. */
+static int	 glob_errno;
+
+/* A folder of the pattern that does not exist just matches nothing;
+ * any other error stops glob(3), lest files be skipped unseen. */
+static int
+glob_error(const char *epath, int eerrno)
+{
+	(void)epath;
+	if (eerrno == ENOENT || eerrno == ENOTDIR)
+		return 0;
+	glob_errno = eerrno;
+	return 1;
+}
+
 static void
 include_glob(struct reader *rd, const char *value)
 {
@@ -848,7 +864,8 @@ include_glob(struct reader *rd, const char *value)
 	}
 	if ((pattern = include_pattern(rd, value)) == NULL)
 		return;
-	rc = glob(pattern, GLOB_ERR, NULL, &g);
+	glob_errno = 0;
+	rc = glob(pattern, 0, glob_error, &g);
 	if (rc == GLOB_NOMATCH && has_glob_magic(value))
 		log_info("%s:%d: include \"%s\" matches no file",
 		    rd->file->shown, rd->lineno, q(ld, pattern));
@@ -857,15 +874,15 @@ include_glob(struct reader *rd, const char *value)
 		    "does not exist", q(ld, pattern));
 	else if (rc != 0)
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "include: %s "
-		    "cannot be read%s", q(ld, pattern),
-		    rc == GLOB_NOSPACE ? " (out of memory)" : "");
+		    "cannot be read: %s", q(ld, pattern),
+		    rc == GLOB_NOSPACE ? "out of memory" :
+		    strerror(glob_errno != 0 ? glob_errno : EIO));
 	else
 		for (i = 0; i < g.gl_pathc; i++)
 			parse_file(ld, g.gl_pathv[i], rd->file, rd->lineno);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
-	if (rc == 0)
-		globfree(&g);
+	globfree(&g);
 	free(pattern);
 }
 
@@ -1041,9 +1058,12 @@ static bool
 parse_range(const char *v, long min, long max, long *out)
 {
 	const char	*rest;
+	long		 n;
 
-	return parse_num(v, &rest, out) && *rest == '\0' && *out >= min &&
-	    *out <= max;
+	if (!parse_num(v, &rest, &n) || *rest != '\0' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
 }
 
 /* "1/3", "25%", "30d", "12h", "90m", "600s". */
@@ -1358,7 +1378,8 @@ check_required(struct loader *ld, struct section *sec,
 	if (cc->directory == NULL)
 		conf_err(ld, sec, sec->file, sec->line, "%s has no "
 		    "directory, in it or in [defaults]", sec->label);
-	for (i = 0; i < cc->ndomains; i++)
+	/* A webroot.DOMAIN already reported would be reported again. */
+	for (i = 0; i < cc->ndomains && !sec->bad; i++)
 		if (cert_conf_webroot(cc, cc->domains[i]) == NULL)
 			conf_err(ld, sec, sec->file, sec->line, "%s has no "
 			    "webroot for %s (set webroot or webroot.%s)",
@@ -1422,7 +1443,9 @@ resolve_cert(struct loader *ld, struct section *sec,
 	for (i = 0; i < sec->nentries; i++)
 		if (find_key(sec->entries[i].key) == &webroot_for)
 			apply_webroot_for(ld, sec, cc, &sec->entries[i]);
-	check_required(ld, sec, cc, any);
+	/* A repeated section has its keys checked, but is no whole. */
+	if (!sec->discard)
+		check_required(ld, sec, cc, any);
 }
 
 /* Applies [defaults] to each [cert NAME] and fills cfg->certs. */
