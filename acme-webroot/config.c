@@ -53,7 +53,7 @@ struct entry {
 
 /* A section as written, before [defaults] are applied. */
 struct section {
-	char			*name;	/* NAME of [cert NAME], NULL otherwise */
+	char			*name;	/* NAME of [cert NAME], or NULL */
 	char			*label;	/* "[cert NAME]", escaped */
 	const struct conf_file	*file;
 	int			 line;

@@ -30,7 +30,8 @@ enum renew_kind {
 	RENEW_DEFAULT,		/* not given: 1/3 of the lifetime, 1/2 under
 				 * 10 days */
 	RENEW_FRACTION,		/* "1/3" or "25%": renew_fraction */
-	RENEW_SECONDS,		/* "30d", "12h", "90m", "600s": renew_seconds */
+	RENEW_SECONDS,		/* "30d", "12h", "90m", "600s":
+				 * renew_seconds */
 };
 
 /* One [cert NAME] section with [defaults] applied.  Strings are owned
@@ -39,21 +40,25 @@ struct cert_conf {
 	char		*name;		/* NAME: the directory under live/ */
 	char		*file;		/* file holding the [cert NAME] line */
 	int		 line;		/* line of the [cert NAME] line */
-	bool		 valid;		/* no error in it, [defaults] or includes */
+	bool		 valid;		/* no error in it, nor in [defaults]
+					 * or includes */
 
-	char		**domains;	/* normalised, in config order, no dups */
+	char		**domains;	/* normalised, in config order, each
+					 * once */
 	size_t		 ndomains;
 
-	char		*webroot;	/* default webroot; NULL if every domain
-					 * has its own */
-	char		**webroot_domains; /* webroot.DOMAIN keys, normalised */
+	char		*webroot;	/* default webroot; NULL if every
+					 * domain has its own */
+	char		**webroot_domains; /* each webroot.DOMAIN's DOMAIN,
+					    * normalised */
 	char		**webroot_paths;   /* ... and their paths */
 	size_t		 nwebroots;
 
 	char		*directory;	/* ACME directory URL, https */
 	bool		 agree_tos;	/* the CA's terms are accepted */
 	char		*email;		/* account contact, NULL if none */
-	char		*ca_bundle;	/* trust for the CA's HTTPS, NULL: system */
+	char		*ca_bundle;	/* trust for the CA's HTTPS; NULL:
+					 * the system's */
 	char		*state_dir;	/* holds live/, archive/, accounts/ */
 	char		*account_key;	/* account key file, made if missing */
 	enum key_type	 key_type;	/* the certificate's key */

@@ -73,6 +73,26 @@ load(const char *name)
 	return cfg;
 }
 
+/* Writes text to dir/name and loads it: the config when it has that
+ * many errors and [cert NAME] sections, NULL (a failed check) if not. */
+static struct config *
+load_text(const char *name, const char *text, int nerrors, size_t ncerts)
+{
+	struct config	*cfg;
+
+	write_file(name, text);
+	cfg = load(name);
+	CHECK(cfg != NULL && cfg->nerrors == nerrors &&
+	    cfg->ncerts == ncerts);
+	if (cfg != NULL && cfg->nerrors == nerrors && cfg->ncerts == ncerts)
+		return cfg;
+	if (cfg != NULL)
+		fprintf(stderr, "  %s: %d errors, %zu sections:\n%s", name,
+		    cfg->nerrors, cfg->ncerts, errs);
+	config_free(cfg);
+	return NULL;
+}
+
 /* Whether errs holds a line "NAME:LINE: ...WANT...". */
 static bool
 logged(const char *name, int line, const char *want)
@@ -220,9 +240,8 @@ test_builtin_defaults(void)
 	struct config		*cfg;
 	struct cert_conf	*c;
 
-	write_file("min.ini", DEFAULTS "[cert m]\ndomains = m.example\n");
-	cfg = load("min.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 0 && cfg->ncerts == 1);
+	cfg = load_text("min.ini", DEFAULTS "[cert m]\ndomains = m.example\n",
+	    0, 1);
 	if (cfg == NULL || cfg->ncerts != 1)
 		goto out;
 	c = &cfg->certs[0];
@@ -245,16 +264,14 @@ test_crlf_bom(void)
 {
 	struct config	*cfg;
 
-	write_file("crlf.ini", "\xef\xbb\xbf[defaults]\r\n"
+	cfg = load_text("crlf.ini", "\xef\xbb\xbf[defaults]\r\n"
 	    "directory = https://127.0.0.1/dir\r\n"
 	    "webroot = /srv/www\r\n"
 	    "[cert c]\r\n"
 	    "domains = c.example\r\n"
 	    "  d.example\r\n"
-	    "agree_tos = yes");
-	cfg = load("crlf.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 0 && cfg->ncerts == 1);
-	if (cfg != NULL && cfg->ncerts == 1) {
+	    "agree_tos = yes", 0, 1);
+	if (cfg != NULL) {
 		CHECK(cfg->certs[0].ndomains == 2);
 		CHECK_STR(cfg->certs[0].webroot, "/srv/www");
 		CHECK(cfg->certs[0].agree_tos);
@@ -269,15 +286,13 @@ test_webroot_for(void)
 	struct cert_conf	*c;
 
 	/* Each name its own webroot, none by default. */
-	write_file("wr.ini", "[defaults]\n"
+	cfg = load_text("wr.ini", "[defaults]\n"
 	    "directory = https://127.0.0.1/dir\n"
 	    "[cert w]\n"
 	    "domains = w.example b\xc3\xbc" "cher.example\n"
 	    "webroot.w.example. = /srv/w\n"
-	    "webroot.B\xc3\x9c" "CHER.example = /srv/b\n");
-	cfg = load("wr.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 0 && cfg->ncerts == 1);
-	if (cfg != NULL && cfg->ncerts == 1) {
+	    "webroot.B\xc3\x9c" "CHER.example = /srv/b\n", 0, 1);
+	if (cfg != NULL) {
 		c = &cfg->certs[0];
 		CHECK(c->webroot == NULL && c->nwebroots == 2);
 		CHECK_STR(cert_conf_webroot(c, "w.example"), "/srv/w");
@@ -329,9 +344,7 @@ test_inih_limits(void)
 	name[44] = '\0';
 	snprintf(text, sizeof(text), DEFAULTS "[cert %s]\n"
 	    "domains = l.example\n", name);
-	write_file("sec.ini", text);
-	cfg = load("sec.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 0 && cfg->ncerts == 1);
+	cfg = load_text("sec.ini", text, 0, 1);
 	config_free(cfg);
 	name[45] = '\0';
 	name[44] = 'n';
@@ -345,13 +358,11 @@ test_inih_limits(void)
 	one_error(text, 4, "section name is 51 bytes");
 
 	/* " ;" starts a comment after a value, but not in a hook. */
-	write_file("semi.ini", DEFAULTS "[cert s]\n"
+	cfg = load_text("semi.ini", DEFAULTS "[cert s]\n"
 	    "domains = s.example ; the only one\n"
 	    "webroot = /srv/s ; comment\n"
-	    "deploy_hook = a;b\n");
-	cfg = load("semi.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 0 && cfg->ncerts == 1);
-	if (cfg != NULL && cfg->ncerts == 1) {
+	    "deploy_hook = a;b\n", 0, 1);
+	if (cfg != NULL) {
 		CHECK_STR(cfg->certs[0].webroot, "/srv/s");
 		CHECK_STR(cfg->certs[0].deploy_hook, "a;b");
 		CHECK(cfg->certs[0].ndomains == 1);
@@ -424,25 +435,22 @@ test_repeats(void)
 {
 	struct config	*cfg;
 
-	write_file("rep.ini", DEFAULTS "[cert r]\ndomains = r.example\n"
+	cfg = load_text("rep.ini", DEFAULTS "[cert r]\ndomains = r.example\n"
 	    "[cert ok]\ndomains = ok.example\n"
-	    "[cert r]\nwebroot = /srv/r\n");
-	cfg = load("rep.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 1 && cfg->ncerts == 2);
+	    "[cert r]\nwebroot = /srv/r\n", 1, 2);
 	CHECK(logged("rep.ini", 8, "[cert r] repeats the section at "));
 	CHECK(logged("rep.ini", 8, "rep.ini:4 (libinih would merge"));
-	if (cfg != NULL && cfg->ncerts == 2) {
+	if (cfg != NULL) {
 		CHECK(!config_find(cfg, "r")->valid);
 		CHECK(config_find(cfg, "ok")->valid);
 	}
 	config_free(cfg);
 
-	write_file("repd.ini", DEFAULTS "[cert ok]\ndomains = ok.example\n"
-	    "[defaults]\nkey_type = ec-384\n");
-	cfg = load("repd.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 1 && cfg->ncerts == 1);
+	cfg = load_text("repd.ini", DEFAULTS
+	    "[cert ok]\ndomains = ok.example\n"
+	    "[defaults]\nkey_type = ec-384\n", 1, 1);
 	CHECK(logged("repd.ini", 6, "[defaults] repeats the section at"));
-	if (cfg != NULL && cfg->ncerts == 1)
+	if (cfg != NULL)
 		CHECK(!cfg->certs[0].valid);
 	config_free(cfg);
 }
@@ -524,11 +532,9 @@ test_domains(void)
 		    "  x%d.d\n", i);
 	one_error(text, 7, "\"x0.d\" is name 4, more than max_names (3)");
 
-	write_file("dup.ini", DEFAULTS "[cert d]\n"
-	    "domains = d.example, D.EXAMPLE. d.example\n");
-	cfg = load("dup.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 0 && cfg->ncerts == 1);
-	if (cfg != NULL && cfg->ncerts == 1)
+	cfg = load_text("dup.ini", DEFAULTS "[cert d]\n"
+	    "domains = d.example, D.EXAMPLE. d.example\n", 0, 1);
+	if (cfg != NULL)
 		CHECK(cfg->certs[0].ndomains == 1);
 	config_free(cfg);
 }
@@ -540,32 +546,27 @@ test_validity(void)
 {
 	struct config	*cfg;
 
-	write_file("mix.ini", DEFAULTS
+	cfg = load_text("mix.ini", DEFAULTS
 	    "[cert good]\ndomains = good.example\n"
 	    "[cert bad]\ndomains = *.bad.example\n"
-	    "[cert also-good]\ndomains = also.example\n");
-	cfg = load("mix.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 1 && cfg->ncerts == 3);
-	if (cfg != NULL && cfg->ncerts == 3) {
+	    "[cert also-good]\ndomains = also.example\n", 1, 3);
+	if (cfg != NULL) {
 		CHECK(config_find(cfg, "good")->valid);
 		CHECK(!config_find(cfg, "bad")->valid);
 		CHECK(config_find(cfg, "also-good")->valid);
 	}
 	config_free(cfg);
 
-	write_file("glob.ini", DEFAULTS "hook_timeout = forever\n"
-	    "[cert good]\ndomains = good.example\n");
-	cfg = load("glob.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 1 && cfg->ncerts == 1);
-	if (cfg != NULL && cfg->ncerts == 1)
+	cfg = load_text("glob.ini", DEFAULTS "hook_timeout = forever\n"
+	    "[cert good]\ndomains = good.example\n", 1, 1);
+	if (cfg != NULL)
 		CHECK(!cfg->certs[0].valid);
 	config_free(cfg);
 
-	write_file("unk.ini", DEFAULTS "[cert good]\ndomains = good.example\n"
-	    "[defualts]\npost_hook = reload\n");
-	cfg = load("unk.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 1 && cfg->ncerts == 1);
-	if (cfg != NULL && cfg->ncerts == 1)
+	cfg = load_text("unk.ini", DEFAULTS
+	    "[cert good]\ndomains = good.example\n"
+	    "[defualts]\npost_hook = reload\n", 1, 1);
+	if (cfg != NULL)
 		CHECK(!cfg->certs[0].valid);
 	config_free(cfg);
 }
@@ -586,13 +587,11 @@ test_include(void)
 	write_file("conf.d/20-b.ini", "\n[cert b]\ndomains = b.example\n"
 	    "webroot = /srv/b\nwebrot = /srv/b\n");
 	write_file("conf.d/notes.txt", "not read\n");
-	write_file("inc.ini", DEFAULTS "include = conf.d/*.ini\n"
-	    "[cert main]\ndomains = main.example\n");
-	cfg = load("inc.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 1 && cfg->ncerts == 3);
+	cfg = load_text("inc.ini", DEFAULTS "include = conf.d/*.ini\n"
+	    "[cert main]\ndomains = main.example\n", 1, 3);
 	CHECK(logged("conf.d/20-b.ini", 5, "unknown key \"webrot\" in "
 	    "[cert b]"));
-	if (cfg != NULL && cfg->ncerts == 3) {
+	if (cfg != NULL) {
 		/* In config order: includes where they are named. */
 		CHECK_STR(cfg->certs[0].name, "a");
 		CHECK_STR(cfg->certs[1].name, "b");
@@ -605,10 +604,8 @@ test_include(void)
 	config_free(cfg);
 
 	/* A glob that matches nothing is fine, a missing file is not. */
-	write_file("inc0.ini", DEFAULTS "include = none.d/*.ini\n"
-	    "[cert a]\ndomains = a.example\n");
-	cfg = load("inc0.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 0 && cfg->ncerts == 1);
+	cfg = load_text("inc0.ini", DEFAULTS "include = none.d/*.ini\n"
+	    "[cert a]\ndomains = a.example\n", 0, 1);
 	config_free(cfg);
 	one_error(DEFAULTS "include = missing.ini\n", 4,
 	    "missing.ini does not exist");
@@ -690,10 +687,8 @@ test_renew_forms(void)
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		snprintf(text, sizeof(text), DEFAULTS "renew_before = %s\n"
 		    "[cert f]\ndomains = f.example\n", forms[i].text);
-		write_file("renew.ini", text);
-		cfg = load("renew.ini");
-		CHECK(cfg != NULL && cfg->nerrors == 0 && cfg->ncerts == 1);
-		if (cfg != NULL && cfg->ncerts == 1) {
+		cfg = load_text("renew.ini", text, 0, 1);
+		if (cfg != NULL) {
 			CHECK(cfg->certs[0].renew_kind == forms[i].kind);
 			CHECK(cfg->certs[0].renew_fraction ==
 			    forms[i].fraction);
