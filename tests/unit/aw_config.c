@@ -234,6 +234,58 @@ out:
 	config_free(cfg);
 }
 
+/* The format as documented, inline comments and all, loads clean. */
+static void
+test_documented_example(void)
+{
+	struct config	*cfg;
+	char		 line[256], text[8192] = "";
+	size_t		 n = 0;
+	FILE		*fp;
+
+	cfg = load_text("doc.ini",
+	    "[defaults]                        ; inherited by every [cert]\n"
+	    "directory = https://127.0.0.1:14000/dir\n"
+	    "agree_tos = yes                   ; required before an account\n"
+	    "email = you@your-domain.tld       ; optional\n"
+	    "ca_bundle = /path/ca.pem          ; optional: trust for HTTPS\n"
+	    "state_dir = /etc/letsencrypt      ; live/, archive/, accounts/\n"
+	    "account_key = /etc/acme-webroot/account.key   ; made if missing\n"
+	    "key_type = ec-256                 ; ec-384, rsa-2048, rsa-3072\n"
+	    "renew_before = 1/3                ; of the lifetime; or 25%\n"
+	    "webroot = /var/www/html\n"
+	    "post_hook = systemctl reload nginx\n"
+	    "include = /nonexistent/conf.d/*.ini\n"
+	    "\n"
+	    "[cert example.org]                ; NAME is under live/\n"
+	    "domains = example.org www.example.org\n"
+	    "    shop.example.org              ; indented lines continue\n"
+	    "webroot = /var/www/example        ; for all its names\n"
+	    "webroot.shop.example.org = /srv/shop   ; one name's own\n"
+	    "deploy_hook = /usr/local/bin/push-to-mail-server\n", 0, 1);
+	if (cfg != NULL) {
+		CHECK(cfg->certs[0].ndomains == 3);
+		CHECK_STR(cfg->certs[0].ca_bundle, "/path/ca.pem");
+		CHECK_STR(cert_conf_webroot(&cfg->certs[0],
+		    "shop.example.org"), "/srv/shop");
+	}
+	config_free(cfg);
+
+	/* The shipped example, once a directory is chosen. */
+	if ((fp = fopen("etc/acme-webroot.ini", "r")) == NULL) {
+		fprintf(stderr, "  etc/acme-webroot.ini not checked: %s\n",
+		    strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL && n < sizeof(text))
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s",
+		    strncmp(line, ";directory = ", 13) == 0 && !strstr(text,
+		    "\ndirectory") ? line + 1 : line);
+	fclose(fp);
+	cfg = load_text("example.ini", text, 0, 1);
+	config_free(cfg);
+}
+
 static void
 test_builtin_defaults(void)
 {
@@ -721,6 +773,7 @@ main(void)
 		return 1;
 	}
 	test_full();
+	test_documented_example();
 	test_builtin_defaults();
 	test_crlf_bom();
 	test_webroot_for();
