@@ -449,9 +449,11 @@ cert_name_ok(const char *name, char *why, size_t len)
 	else if (name[0] == '.')
 		snprintf(why, len, "has a NAME starting with '.'");
 	else {
+		/* ASCII whatever the locale: NAME becomes a path. */
 		for (p = name; *p != '\0'; p++)
-			if (!isalnum((unsigned char)*p) &&
-			    strchr(".-_", *p) == NULL)
+			if (strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_", *p) ==
+			    NULL)
 				break;
 		if (*p == '\0')
 			return true;

@@ -79,11 +79,16 @@ struct cert_conf {
 	long		 max_names;	/* most domains the section may list */
 };
 
-/* A whole configuration: the main file and everything it includes. */
+/*
+ * A whole configuration: the main file and everything it includes.
+ * certs holds every [cert NAME] in config order (an include's sections
+ * where the include line is), invalid ones too, except a section whose
+ * NAME is malformed or repeats an earlier one's: the earlier one is
+ * there, invalid.
+ */
 struct config {
 	char		*path;		/* the main file, as given */
-	struct cert_conf *certs;	/* every [cert NAME], in config order,
-					 * invalid ones included */
+	struct cert_conf *certs;	/* see above */
 	size_t		 ncerts;
 	int		 nerrors;	/* errors logged while loading */
 };
