@@ -742,9 +742,9 @@ check_line(struct reader *rd, char *line, size_t len, size_t room)
 		conf_err(rd->ld, rd->cur, rd->file, rd->lineno, "line holds "
 		    "a NUL byte");
 		skip = true;
-	} else if (len + 2 > room) {
+	} else if (len + 1 > room) {
 		conf_err(rd->ld, rd->cur, rd->file, rd->lineno, "line is "
-		    "%zu bytes long, libinih reads only %zu", len, room - 2);
+		    "%zu bytes long, libinih reads only %zu", len, room - 1);
 		skip = true;
 	}
 	rd->ignore = rd->ignore || rd->ignore_key || rd->cur == NULL;
@@ -785,7 +785,9 @@ read_line(char *buf, int num, void *stream)
 		len -= 3;
 	}
 	give = check_line(rd, line, (size_t)len, (size_t)num);
-	snprintf(buf, (size_t)num, "%s\n", give);
+	/* Without its newline, which libinih does not need, a line
+	 * may use the whole buffer. */
+	snprintf(buf, (size_t)num, "%s", give);
 	return buf;
 }
 

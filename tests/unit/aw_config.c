@@ -380,16 +380,22 @@ test_inih_limits(void)
 	struct config	*cfg;
 	char		 text[1024], name[64];
 
-	/* 198 bytes pass, 199 would lose the last byte. */
+	/* 199 bytes fit in libinih's 200 with the NUL, 200 do not. */
 	snprintf(text, sizeof(text), DEFAULTS "[cert l]\n"
-	    "domains = l.example\ndeploy_hook = %0*d\n", 198 - 14, 0);
-	write_file("len.ini", text);
-	cfg = load("len.ini");
-	CHECK(cfg != NULL && cfg->nerrors == 0);
+	    "domains = l.example\ndeploy_hook = %0*d\n", 199 - 14, 0);
+	cfg = load_text("len.ini", text, 0, 1);
+	if (cfg != NULL)
+		CHECK(strlen(cfg->certs[0].deploy_hook) == 199 - 14);
+	config_free(cfg);
+	/* The same line last, without a newline. */
+	text[strlen(text) - 1] = '\0';
+	cfg = load_text("len.ini", text, 0, 1);
+	if (cfg != NULL)
+		CHECK(strlen(cfg->certs[0].deploy_hook) == 199 - 14);
 	config_free(cfg);
 	snprintf(text, sizeof(text), DEFAULTS "[cert l]\n"
 	    "domains = l.example\ndeploy_hook = %0*d\n", 200 - 14, 0);
-	one_error(text, 6, "line is 200 bytes long, libinih reads only 198");
+	one_error(text, 6, "line is 200 bytes long, libinih reads only 199");
 
 	/* libinih keeps 49 bytes of a section name. */
 	memset(name, 'n', 44);
