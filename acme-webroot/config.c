@@ -37,6 +37,7 @@
 
 /* One file read, the main one or an include. */
 struct conf_file {
+	size_t	 index;		/* in the order files were opened */
 	char	*path;		/* as given, or as glob(3) found it */
 	char	*real;		/* realpath(3), to recognise it again */
 	char	*shown;		/* path escaped, for messages */
@@ -64,6 +65,14 @@ struct section {
 	size_t			 nentries;
 };
 
+/* An error, kept so that all are shown in file and line order. */
+struct conf_msg {
+	size_t	 file;		/* conf_file index */
+	int	 line;
+	size_t	 seq;		/* order found, for equal lines */
+	char	*text;		/* "FILE:LINE: message" */
+};
+
 /* One config_load(). */
 struct loader {
 	struct config		 *cfg;
@@ -76,6 +85,8 @@ struct loader {
 	bool			  oom;
 	int			  depth;	/* of includes */
 	char			 *pool[POOL_SIZE]; /* escaped message parts */
+	struct conf_msg		 *msgs;		/* errors not yet logged */
+	size_t			  nmsgs;
 	size_t			  npool;
 };
 
@@ -229,7 +240,59 @@ q(struct loader *ld, const char *text)
 	return e;
 }
 
-/* Logs FILE:LINE: message, counts it, and marks what it invalidates:
+/* Values are checked after the whole file is read, so errors are found
+ * out of line order; they are sorted before they are logged. */
+static void
+keep_msg(struct loader *ld, const struct conf_file *f, int line,
+    const char *msg)
+{
+	struct conf_msg	*v;
+	char		*text;
+
+	if (asprintf(&text, "%s:%d: %s", f->shown, line, msg) == -1) {
+		log_err("%s:%d: %s", f->shown, line, msg);
+		return;
+	}
+	if ((v = reallocarray(ld->msgs, ld->nmsgs + 1, sizeof(*v))) ==
+	    NULL) {
+		log_err("%s", text);
+		free(text);
+		return;
+	}
+	ld->msgs = v;
+	v[ld->nmsgs] = (struct conf_msg){ f->index, line, ld->nmsgs, text };
+	ld->nmsgs++;
+}
+
+static int
+msg_order(const void *a, const void *b)
+{
+	const struct conf_msg	*x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+log_msgs(struct loader *ld)
+{
+	size_t	 i;
+
+	if (ld->nmsgs > 0)
+		qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), msg_order);
+	for (i = 0; i < ld->nmsgs; i++) {
+		log_err("%s", ld->msgs[i].text);
+		free(ld->msgs[i].text);
+	}
+	free(ld->msgs);
+	ld->msgs = NULL;
+	ld->nmsgs = 0;
+}
+
+/* Reports FILE:LINE: message, counts it, and marks what it invalidates:
  * its [cert NAME], or everything when it is outside one. */
 static void
 conf_err(struct loader *ld, struct section *sec, const struct conf_file *f,
@@ -245,7 +308,7 @@ conf_err(struct loader *ld, struct section *sec, const struct conf_file *f,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_err("%s:%d: %s", f->shown, line, msg);
+	keep_msg(ld, f, line, msg);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
 	ld->cfg->nerrors++;
@@ -923,6 +986,7 @@ add_file(struct loader *ld, const char *path, const char *real)
 		return NULL;
 	}
 	ld->files = v;
+	f->index = ld->nfiles;
 	v[ld->nfiles++] = f;
 	f->path = xstrdup(ld, path);
 	f->real = xstrdup(ld, real);
@@ -1520,6 +1584,7 @@ free_loader(struct loader *ld)
 		free(ld->files[i]);
 	}
 	free(ld->files);
+	log_msgs(ld);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
 }

@@ -7,6 +7,12 @@
  * [cert NAME] section marks that section invalid; an error in
  * [defaults], in an include, or outside any section marks every section
  * invalid.  `renew` processes the valid sections and skips the others.
+ *
+ * `include = GLOB` (in [defaults], as often as wanted) reads each file
+ * glob(3) finds, in name order, at that point; a relative GLOB is taken
+ * from the including file's folder, and a GLOB without wildcards must
+ * name a file.  A cert section may override any key of [defaults], and
+ * an empty value (`post_hook =`) unsets an optional one.
  */
 #ifndef CONFIG_H
 #define CONFIG_H

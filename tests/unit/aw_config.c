@@ -629,6 +629,25 @@ test_validity(void)
 	config_free(cfg);
 }
 
+/* Errors come out in line order, though values are checked last. */
+static void
+test_error_order(void)
+{
+	struct config	*cfg;
+	char		 p5[600], p6[600], path[512];
+	const char	*at5, *at6;
+
+	cfg = load_text("order.ini", DEFAULTS "[cert o]\n"
+	    "domains = *.o.example\nwebrot = /srv/o\n", 2, 1);
+	config_free(cfg);
+	path_of("order.ini", path, sizeof(path));
+	snprintf(p5, sizeof(p5), "%s:5: ", path);
+	snprintf(p6, sizeof(p6), "%s:6: ", path);
+	at5 = strstr(errs, p5);
+	at6 = strstr(errs, p6);
+	CHECK(at5 != NULL && at6 != NULL && at5 < at6);
+}
+
 static void
 test_include(void)
 {
@@ -789,6 +808,7 @@ main(void)
 	test_values();
 	test_domains();
 	test_validity();
+	test_error_order();
 	test_include();
 	test_renew_at();
 	test_renew_forms();
