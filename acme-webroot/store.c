@@ -744,8 +744,10 @@ switch_live(int livefd, const char *livepath, const char *name,
 			    strerror(errno));
 			return -1;
 		}
+		/* NOREPLACE where the filesystem knows it; we checked. */
 		if (renameat2(livefd, new, livefd, name,
-		    RENAME_NOREPLACE) == -1) {
+		    RENAME_NOREPLACE) == -1 && (errno != EINVAL ||
+		    renameat(livefd, new, livefd, name) == -1)) {
 			log_err("%s/%s: rename: %s", livepath, name,
 			    strerror(errno));
 			return -1;
