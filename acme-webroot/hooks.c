@@ -323,7 +323,7 @@ static int
 wait_hook(struct hook_out *o, pid_t pid, unsigned timeout, int *status)
 {
 	struct pollfd	 pfd[2];
-	double		 deadline = now() + timeout;
+	double		 deadline = now() + (timeout > 0 ? timeout : 1e9);
 	int		 pidfd, stage = 0, nfds, ms;
 	pid_t		 r;
 

@@ -76,12 +76,13 @@ open_below(int parent, const char *ppath, const char *comp, bool create,
 	fd = openat(parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT && create) {
-		if (mkdirat(parent, comp, 0755) == -1 && errno != EEXIST) {
+		if (mkdirat(parent, comp, 0755) == 0)
+			*made = true;
+		else if (errno != EEXIST) {
 			log_err("%s/%s: mkdir: %s", ppath, comp,
 			    strerror(errno));
 			return -1;
 		}
-		*made = errno != EEXIST;
 		fd = openat(parent, comp, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (fd != -1 && *made && fchmod(fd, 0755) == -1) {
