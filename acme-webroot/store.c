@@ -445,6 +445,11 @@ store_tidy(const char *state_dir, const char *name)
 	if (pathf(path, sizeof(path), "%s/archive/%s", state_dir,
 	    name) == -1 || remove_temps(path) == -1)
 		rc = -1;
+	/* Under the lock, any temporary among the state files is a
+	 * leftover, whichever certificate it was for. */
+	if (pathf(path, sizeof(path), "%s/" OWN_DIR, state_dir) == -1 ||
+	    remove_temps(path) == -1)
+		rc = -1;
 	return rc;
 }
 

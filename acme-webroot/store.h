@@ -102,9 +102,11 @@ int	 store_install(const char *state_dir, const char *name,
 	    const struct store_files *f, gid_t key_gid, unsigned *version);
 
 /*
- * Removes what a killed install left behind: live/.NAME.new, temporary
- * files and links in archive/NAME and live/NAME.  store_install calls
- * it; it is public for the tests and for a tidy-up at start.
+ * Removes what a killed run left behind: live/.NAME.new, temporary
+ * files and links in archive/NAME and live/NAME, temporary state
+ * files.  Only under the lock.  store_install calls it; a run calls it
+ * for each certificate it looks at, so that leftovers go even when
+ * nothing is due.
  */
 int	 store_tidy(const char *state_dir, const char *name);
 

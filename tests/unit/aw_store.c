@@ -237,6 +237,10 @@ test_tidy(void)
 	CHECK(fd != -1);
 	close(fd);
 	CHECK(symlink("x", at("live/%s/.chain.pem.new", "a.org")) == 0);
+	fd = open(at("acme-webroot/.%s.json.0badf00d", "a.org"),
+	    O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	CHECK(fd != -1);
+	close(fd);
 	CHECK(install("a.org", 9, GID_KEEP, &v) == 0);
 	CHECK(v == 9);
 	CHECK(access(at("live/.%s.new", "a.org"), F_OK) == -1);
@@ -244,6 +248,8 @@ test_tidy(void)
 	    F_OK) == -1);
 	CHECK(faccessat(AT_FDCWD, at("live/%s/.chain.pem.new", "a.org"),
 	    F_OK, AT_SYMLINK_NOFOLLOW) == -1);
+	CHECK(access(at("acme-webroot/.%s.json.0badf00d", "a.org"), F_OK) ==
+	    -1);
 }
 
 /* Runs f with stderr in a file and returns what was written. */
