@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "crypto.h"
+#include "failpoint.h"
 #include "fsutil.h"
 #include "jws.h"
 #include "log.h"
@@ -156,6 +157,7 @@ prepare_challenge(struct acme *acme, const struct cert_conf *cc,
 		goto out;
 	log_info("%s: token in %s", name, root);
 	rc = webroot_put(set, root, token, keyauth);
+	failpoint("token-written");
 out:
 	free(keyauth);
 	return rc;
@@ -209,6 +211,7 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	for (i = 0; i < n; i++)
 		if (acme_respond(acme, ans[i].challenge_url) == -1)
 			goto out;
+	failpoint("challenge-answered");
 
 	for (i = 0; i < n; i++) {
 		if (acme_poll(acme, ans[i].authz_url, AUTHZ_FINALS,
@@ -307,6 +310,7 @@ finalize(struct acme *acme, const struct cert_conf *cc, json_t **order,
 		return -1;
 	if (acme_finalize(acme, url, csr, &answer) == -1)
 		goto out;
+	failpoint("finalize-sent");
 	json_decref(answer);
 	json_decref(*order);
 	*order = NULL;
@@ -333,6 +337,7 @@ download(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	}
 	if (acme_download(acme, url, &pem, &len) == -1)
 		return -1;
+	failpoint("certificate-downloaded");
 	if ((chain = pem_chain_parse(pem, len, url)) == NULL)
 		goto out;
 	if (cert_check_issued(sk_X509_value(chain, 0), key, cc->domains,
