@@ -259,7 +259,7 @@ out_lines(struct hook_out *o, bool flush)
 	o->len -= start;
 }
 
-/* Reads what the pipe holds; closes it at EOF or on error. */
+/* Reads what the pipe holds now; closes it at EOF or on error. */
 static void
 out_read(struct hook_out *o)
 {
@@ -323,7 +323,7 @@ static int
 wait_hook(struct hook_out *o, pid_t pid, unsigned timeout, int *status)
 {
 	struct pollfd	 pfd[2];
-	double		 deadline = now() + timeout;
+	double		 deadline = now() + (timeout > 0 ? timeout : 1e9);
 	int		 pidfd, stage = 0, nfds, ms;
 	pid_t		 r;
 
@@ -357,8 +357,7 @@ wait_hook(struct hook_out *o, pid_t pid, unsigned timeout, int *status)
 	if (pidfd != -1)
 		close(pidfd);
 	/* Whatever it wrote before exiting, without waiting for more. */
-	if (o->fd != -1 && fcntl(o->fd, F_SETFL, O_NONBLOCK) != -1)
-		out_read(o);
+	out_read(o);
 	out_lines(o, true);
 	return r == pid ? 0 : -1;
 }
@@ -414,6 +413,9 @@ spawn(const char *label, const char *path, char *const argv[],
 	p[1] = -1;
 	o.fd = p[0];
 	p[0] = -1;
+	/* Our end only: reads stop at what is there, never wait for more. */
+	if (fcntl(o.fd, F_SETFL, O_NONBLOCK) == -1)
+		log_warn("%s: output pipe: %s", label, strerror(errno));
 	if (wait_hook(&o, pid, timeout, &status) == 0)
 		rc = report(label, status);
 out:
