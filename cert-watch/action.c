@@ -115,13 +115,21 @@ set_string(char **dst, const char *value)
 	return NULL;
 }
 
+/* Printable ASCII, and tabs where they separate words. */
+static bool
+printable_tabs(const char *s, bool tabs)
+{
+	for (; *s != '\0'; s++)
+		if (!(tabs && *s == '\t') && ((unsigned char)*s < 0x20 ||
+		    (unsigned char)*s >= 0x7f))
+			return false;
+	return true;
+}
+
 static bool
 printable(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
+	return printable_tabs(s, false);
 }
 
 /* "N" or "Ns" seconds, or "Nms", at most a day. */
@@ -386,7 +394,7 @@ parse_exec(struct action *a, const char *v)
 	const char	 *p = v, *start;
 	size_t		  n = 0;
 
-	if (!printable(v))
+	if (!printable_tabs(v, true))
 		return "contains control characters";
 	if ((argv = calloc(EXEC_ARGS_MAX + 1, sizeof(*argv))) == NULL)
 		return "out of memory";
