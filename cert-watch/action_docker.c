@@ -160,8 +160,6 @@ request(struct engine *en, const char *method, const char *path,
 		log_answer(en, method, path);
 		goto out;
 	}
-	log_debug("action %s: %s %s: HTTP %ld", a->name, method, path,
-	    en->status);
 	rc = 0;
 out:
 	curl_slist_free_all(hdr);
@@ -193,6 +191,8 @@ negotiate(struct engine *en)
 		minor = API_MINOR;
 	snprintf(en->version, sizeof(en->version), "v%u.%u", API_MAJOR,
 	    minor);
+	log_debug("action %s: engine API %s, using %s", en->a->name,
+	    en->api_header, en->version);
 	return 0;
 }
 
@@ -317,20 +317,22 @@ exec_wait(struct engine *en, const char *id)
 	char		 path[384];
 	json_t		*root = NULL;
 	json_int_t	 code;
-	unsigned	 waited;
+	long long	 deadline;
 	int		 rc = -1;
 
 	snprintf(path, sizeof(path), "/%s/exec/%s/json", en->version, id);
-	for (waited = 0; ; waited += POLL_MS) {
+	deadline = action_now_ms() + action_timeout_ms(en->a);
+	for (;;) {
 		json_decref(root);
 		if (request(en, "GET", path, NULL) == -1 ||
 		    (root = answer_object(en, path)) == NULL)
 			goto out;
 		if (!json_is_true(json_object_get(root, "Running")))
 			break;
-		if (waited >= action_timeout_ms(en->a)) {
+		if (action_now_ms() >= deadline) {
 			log_err("action %s: exec in %s still running after "
-			    "%u ms", en->a->name, en->a->container, waited);
+			    "%u ms", en->a->name, en->a->container,
+			    action_timeout_ms(en->a));
 			goto out;
 		}
 		action_sleep_ms(POLL_MS);

@@ -19,6 +19,7 @@
 #include "log.h"
 
 #define LINE_MAX_LEN	1024
+#define TAIL_LINES	10
 
 extern char **environ;
 
@@ -136,25 +137,65 @@ child(char **argv, char **env, int out)
 	_exit(127);
 }
 
-/* Logs complete lines of buf[0..*len) and keeps the rest. */
+/*
+ * The command's output: complete lines are logged at info level as
+ * they come, and the last few are kept, so that a failure shows them
+ * even when info is not logged.
+ */
+struct output {
+	char	 buf[LINE_MAX_LEN + 1];
+	size_t	 len;
+	char	*tail[TAIL_LINES];	/* escaped, oldest first from next */
+	size_t	 next;
+};
+
 static void
-log_lines(const struct action *a, char *buf, size_t *len, bool flush)
+output_line(const struct action *a, struct output *o, const char *line,
+    size_t len)
 {
-	char	*nl, *e;
+	char	*e = log_escape(line, len, LINE_MAX_LEN);
+
+	log_info("action %s: %s", a->name, e);
+	log_escape_free(o->tail[o->next]);
+	o->tail[o->next] = e;
+	o->next = (o->next + 1) % TAIL_LINES;
+}
+
+/* Takes the complete lines of o->buf (all of it with flush). */
+static void
+output_lines(const struct action *a, struct output *o, bool flush)
+{
+	char	*nl;
 	size_t	 start = 0, l;
 
-	while (start < *len) {
-		nl = memchr(buf + start, '\n', *len - start);
-		if (nl == NULL && !flush && *len < LINE_MAX_LEN)
+	while (start < o->len) {
+		nl = memchr(o->buf + start, '\n', o->len - start);
+		if (nl == NULL && !flush && o->len < LINE_MAX_LEN)
 			break;
-		l = nl != NULL ? (size_t)(nl - buf) - start : *len - start;
-		e = log_escape(buf + start, l, LINE_MAX_LEN);
-		log_notice("action %s: %s", a->name, e);
-		log_escape_free(e);
+		l = nl != NULL ? (size_t)(nl - o->buf) - start :
+		    o->len - start;
+		output_line(a, o, o->buf + start, l);
 		start += l + (nl != NULL);
 	}
-	memmove(buf, buf + start, *len - start);
-	*len -= start;
+	memmove(o->buf, o->buf + start, o->len - start);
+	o->len -= start;
+}
+
+/* After a failure, the last lines, unless info showed them already. */
+static void
+output_done(const struct action *a, struct output *o, bool failed)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < TAIL_LINES; i++) {
+		k = (o->next + i) % TAIL_LINES;
+		if (o->tail[k] == NULL)
+			continue;
+		if (failed && !log_enabled(LOG_INFO))
+			log_err("action %s: output: %s", a->name, o->tail[k]);
+		log_escape_free(o->tail[k]);
+		o->tail[k] = NULL;
+	}
 }
 
 /*
@@ -162,11 +203,9 @@ log_lines(const struct action *a, char *buf, size_t *len, bool flush)
  * or the deadline passes.  Returns 0, or -1 on timeout.
  */
 static int
-relay(const struct action *a, int out, int pidfd)
+relay(const struct action *a, struct output *o, int out, int pidfd)
 {
 	struct pollfd	 fds[2] = { { out, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
-	char		 buf[LINE_MAX_LEN + 1];
-	size_t		 len = 0;
 	ssize_t		 r;
 	long long	 deadline, left;
 	bool		 exited = false;
@@ -178,10 +217,10 @@ relay(const struct action *a, int out, int pidfd)
 		if (poll(fds, 2, (int)left) == -1 && errno != EINTR)
 			break;
 		exited = exited || (fds[1].revents & POLLIN);
-		r = read(out, buf + len, LINE_MAX_LEN - len);
+		r = read(out, o->buf + o->len, LINE_MAX_LEN - o->len);
 		if (r > 0) {
-			len += (size_t)r;
-			log_lines(a, buf, &len, false);
+			o->len += (size_t)r;
+			output_lines(a, o, false);
 		} else if (r == 0)
 			fds[0].fd = -1;
 		/* Output of background children of the command may go
@@ -189,7 +228,7 @@ relay(const struct action *a, int out, int pidfd)
 		if ((r <= 0 || fds[0].fd == -1) && exited)
 			break;
 	}
-	log_lines(a, buf, &len, true);
+	output_lines(a, o, true);
 	return exited ? 0 : -1;
 }
 
@@ -197,11 +236,13 @@ static int
 run_command(const struct action *a, const struct changed_cert *certs,
     size_t n, bool per_cert)
 {
-	char	**env = NULL, sh[] = "sh", dash_c[] = "-c";
-	char	 *argv[] = { sh, dash_c, NULL, NULL };
-	int	  pipefd[2] = { -1, -1 }, pidfd = -1, status, rc = -1;
-	pid_t	  pid = -1;
-	bool	  killed = false;
+	struct output	  o = { .len = 0 };
+	char		**env = NULL, sh[] = "sh", dash_c[] = "-c";
+	char		 *argv[] = { sh, dash_c, NULL, NULL };
+	int		  pipefd[2] = { -1, -1 }, pidfd = -1, status;
+	int		  rc = -1;
+	pid_t		  pid = -1;
+	bool		  killed = false;
 
 	if ((env = child_env(certs, n, per_cert)) == NULL ||
 	    (argv[2] = strdup(a->command)) == NULL) {
@@ -226,7 +267,7 @@ run_command(const struct action *a, const struct changed_cert *certs,
 		log_err("action %s: pidfd_open: %s", a->name,
 		    strerror(errno));
 		killed = true;
-	} else if (relay(a, pipefd[0], pidfd) == -1) {
+	} else if (relay(a, &o, pipefd[0], pidfd) == -1) {
 		log_err("action %s: %s: still running after %u ms, killed",
 		    a->name, a->command, action_timeout_ms(a));
 		killed = true;
@@ -246,6 +287,7 @@ run_command(const struct action *a, const struct changed_cert *certs,
 		log_err("action %s: %s: killed by signal %d", a->name,
 		    a->command, WTERMSIG(status));
 out:
+	output_done(a, &o, rc == -1);
 	if (pidfd != -1)
 		close(pidfd);
 	if (pipefd[0] != -1)

@@ -68,7 +68,8 @@ load(const char *file, const char *want)
 			continue;
 		*eq = '\0';
 		s = trim(s);
-		if (strcmp(s, "certs") == 0 || strcmp(s, "min_interval") == 0 ||
+		if (strcmp(s, "certs") == 0 ||
+		    strcmp(s, "min_interval") == 0 ||
 		    strcmp(s, "retry_max") == 0)
 			continue;
 		if (action_set(a, s, trim(eq + 1), file, n) == -1)

@@ -7,9 +7,10 @@ Answers GET /_ping with an Api-Version header, and for the containers
 it was given: POST /vN/containers/NAME/restart and /kill (204), exec
 create (201 with an Id), exec start (200) and exec inspect (Running
 true on the first look, then false with ExitCode 1 when the command
-was `false`, else 0).  Anything else is a 404 with a JSON message, as
-the engine gives.  Every request is appended to LOG as one line:
-METHOD PATH BODY.
+was `false`, else 0; always true for `hang`).  A container named
+`huge` answers with a 100 KiB body.  Anything else is a 404 with a
+JSON message, as the engine gives.  Every request is appended to LOG
+as one line: METHOD PATH BODY.
 """
 import argparse
 import json
@@ -74,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def container(self, name, op, body):
         engine = self.server.engine
+        if name == "huge":
+            return self.answer(500, {"message": "x" * 100000})
         if name not in engine.args.container:
             return self.answer(404, {"message":
                                      f"No such container: {name}"})
@@ -91,7 +94,7 @@ class Handler(BaseHTTPRequestHandler):
         if op == "start":
             return self.answer(200)
         ex["looks"] += 1
-        running = ex["looks"] == 1
+        running = ex["looks"] == 1 or ex["cmd"] == ["hang"]
         code = 1 if ex["cmd"] == ["false"] else 0
         self.answer(200, {"ID": eid, "Running": running,
                           "ExitCode": None if running else code})

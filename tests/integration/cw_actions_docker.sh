@@ -57,6 +57,19 @@ docker_action = kill
 signal = HUP
 socket = $SOCK
 
+[action hang]
+type = docker
+container = app
+docker_action = exec
+exec = hang
+socket = $SOCK
+timeout = 1
+
+[action huge]
+type = docker
+container = huge
+socket = $SOCK
+
 [action nosocket]
 type = docker
 container = app
@@ -94,7 +107,8 @@ n=$(wc -l <"$LOG")
 assert_status 0 drive "$T/cw.ini" run reload "$LIN"
 since "$n" >"$T/got"
 assert_no_grep 'restart' "$T/got"
-assert_grep '^POST /v1.43/containers/mup-nginx-proxy/exec .*"Cmd":\["nginx","-s","reload"\]' "$T/got"
+cmd='"Cmd":\["nginx","-s","reload"\]'
+assert_grep "^POST /v1.43/containers/mup-nginx-proxy/exec .*$cmd" "$T/got"
 assert_grep '"AttachStdout":false' "$T/got"
 assert_grep '^POST /v1.43/exec/[0-9a-f]+/start \{"Detach":true' "$T/got"
 assert_eq "$(grep -c '^GET /v1.43/exec/[0-9a-f]*/json' "$T/got")" 2
@@ -102,6 +116,14 @@ assert_eq "$(grep -c '^GET /v1.43/exec/[0-9a-f]*/json' "$T/got")" 2
 try "exec: a command that exits 1 is a failure"
 assert_status 1 drive "$T/cw.ini" run failing "$LIN"
 assert_grep 'false in app: exit code 1' "$ERR"
+
+try "exec: one still running at the timeout is a failure"
+assert_status 1 drive "$T/cw.ini" run hang "$LIN"
+assert_grep 'exec in app still running after 1000 ms' "$ERR"
+
+try "an answer larger than the cap is a failure"
+assert_status 1 drive "$T/cw.ini" run huge "$LIN"
+assert_grep 'restart\?t=10 on .*: answer larger than 64 KiB' "$ERR"
 
 try "kill sends the signal by name"
 n=$(wc -l <"$LOG")
@@ -122,6 +144,7 @@ socket = $SOCK
 EOF2
 n=$(wc -l <"$LOG")
 assert_status 2 drive "$T/bad.ini" run bad "$LIN"
-assert_grep 'bad.ini:3: container = ../../containers/app: not a container name' "$ERR"
+assert_grep 'bad.ini:3: container = ../../containers/app: not a container' \
+    "$ERR"
 assert_eq "$(wc -l <"$LOG")" "$n"
 pass

@@ -104,6 +104,20 @@ test_output_and_status(void)
 	CHECK_LOG("exit status 3");
 	action_free(a);
 
+	/* Without info level, a failure still shows the last lines. */
+	log_setup("cw_action_exec", LOG_WARNING, false);
+	a = exec_action("seq 1 12; exit 1", "no", "10");
+	CHECK(run_quiet(a, certs, 1) == -1);
+	CHECK(strstr(logged(), "output: 2\n") == NULL);
+	CHECK_LOG("action e: output: 3\n");
+	CHECK_LOG("action e: output: 12\n");
+	action_free(a);
+	a = exec_action("echo fine", "no", "10");
+	CHECK(run_quiet(a, certs, 1) == 0);
+	CHECK(strstr(logged(), "fine") == NULL);
+	action_free(a);
+	log_setup("cw_action_exec", LOG_DEBUG, false);
+
 	a = exec_action("kill -TERM $$", "no", "10");
 	CHECK(run_quiet(a, certs, 1) == -1);
 	CHECK_LOG("killed by signal 15");
