@@ -10,6 +10,7 @@ DESTDIR	?=
 CC	?= cc
 CFLAGS	?= -O2 -g
 PKG_CONFIG ?= pkg-config
+VERSION	= 0.1.0
 
 # Object directory: `build` for the normal build, `build-san` for the
 # AddressSanitizer + UndefinedBehaviorSanitizer one used by `make check`.
@@ -23,7 +24,7 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes \
 AW_PKGS	= libcrypto libcurl inih jansson libidn2
 CW_PKGS	= libsystemd libssl libcrypto libcurl inih jansson
 
-ALL_CPPFLAGS = -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
+ALL_CPPFLAGS = -DVERSION=\"$(VERSION)\" -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
 	-DOPENSSL_NO_DEPRECATED -Icommon $(CPPFLAGS)
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 

@@ -15,6 +15,7 @@ static int		 max_level = LOG_WARNING;
 static bool		 journal_prefix;
 static const char	*context;
 static char		 escape_failed[] = "(unprintable)";
+static char		 first_error[512];
 
 void
 log_setup(const char *progname, int level, bool journal)
@@ -54,10 +55,27 @@ log_prefix(int level)
 }
 
 void
+log_error_mark(void)
+{
+	first_error[0] = '\0';
+}
+
+const char *
+log_first_error(void)
+{
+	return first_error[0] != '\0' ? first_error : NULL;
+}
+
+void
 log_msg(int level, const char *fmt, ...)
 {
 	va_list	 ap;
 
+	if (level <= LOG_ERR && first_error[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(first_error, sizeof(first_error), fmt, ap);
+		va_end(ap);
+	}
 	if (!log_enabled(level))
 		return;
 

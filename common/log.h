@@ -32,6 +32,14 @@ void	 log_msg(int level, const char *fmt, ...)
 #define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
 
+/*
+ * The first error logged since the last log_error_mark(), without
+ * prefix or context, or NULL: a one-line reason to store with a
+ * failed attempt.
+ */
+void	 log_error_mark(void);
+const char *log_first_error(void);
+
 /* Logs "WHAT: REASON" for every error in OpenSSL's queue (or WHAT
  * alone when the queue is empty) and empties the queue. */
 void	 log_openssl(const char *what, ...)
