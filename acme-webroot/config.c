@@ -47,7 +47,7 @@ struct conf_file {
 struct entry {
 	char			*key;	/* in full, as written */
 	char			*value;	/* as libinih left it */
-	const struct conf_file	*file;
+	const struct conf_file	*file;	/* where the line is */
 	int			 line;
 	bool			 cont;	/* an indented continuation line */
 };
@@ -56,12 +56,12 @@ struct entry {
 struct section {
 	char			*name;	/* NAME of [cert NAME], or NULL */
 	char			*label;	/* "[cert NAME]", escaped */
-	const struct conf_file	*file;
+	const struct conf_file	*file;	/* where its [...] line is */
 	int			 line;
 	bool			 defaults; /* a [defaults] section */
 	bool			 bad;	/* an error was found in it */
 	bool			 discard; /* not to become a cert_conf */
-	struct entry		*entries;
+	struct entry		*entries; /* its lines, in order */
 	size_t			 nentries;
 };
 
@@ -82,12 +82,12 @@ struct loader {
 	size_t			  nsections;
 	struct section		 *defaults;	/* the first [defaults] */
 	bool			  global_bad;	/* every section is invalid */
-	bool			  oom;
+	bool			  oom;		/* memory ran out: fail */
 	int			  depth;	/* of includes */
 	char			 *pool[POOL_SIZE]; /* escaped message parts */
+	size_t			  npool;
 	struct conf_msg		 *msgs;		/* errors not yet logged */
 	size_t			  nmsgs;
-	size_t			  npool;
 };
 
 /*
@@ -101,11 +101,11 @@ struct reader {
 	FILE			*fp;
 	char			*raw;		/* getline(3) buffer */
 	size_t			 rawsize;
-	int			 lineno;
-	int			 read_errno;
+	int			 lineno;	/* of the line just read */
+	int			 read_errno;	/* why reading stopped early */
 	bool			 in_section;	/* a section line was seen */
 	struct section		*cur;		/* NULL: keys are dropped */
-	char			*last_key;
+	char			*last_key;	/* of the last key line */
 	bool			 ignore_key;	/* last_key's lines dropped */
 	bool			 cont;		/* this line continues */
 	bool			 semicolon;	/* its value holds " ;" */
@@ -756,10 +756,11 @@ cont_line(struct reader *rd, const char *s)
 	rd->cont = true;
 	if (rd->ignore_key || rd->cur == NULL)
 		return LINE_CONT;
-	if (strchr(s, '=') != NULL) {
+	if (strchr(s, '=') != NULL || *s == '[') {
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "indented line "
-		    "continues %s in %s: a key = value line must not be "
-		    "indented", q(ld, rd->last_key), rd->cur->label);
+		    "continues %s in %s: a %s line must not be indented",
+		    q(ld, rd->last_key), rd->cur->label,
+		    *s == '[' ? "[section]" : "key = value");
 		rd->ignore = true;
 	} else if (strcmp(rd->last_key, "domains") != 0) {
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "indented line "

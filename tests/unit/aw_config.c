@@ -443,6 +443,8 @@ test_inih_limits(void)
 	one_error(DEFAULTS "[cert s]\ndomains = s.example\n"
 	    "  webroot = /srv/s\n", 6,
 	    "a key = value line must not be indented");
+	one_error(DEFAULTS "[cert s]\ndomains = s.example\n"
+	    " [cert t]\n", 6, "a [section] line must not be indented");
 }
 
 static void
