@@ -194,9 +194,7 @@ test_huge(void)
 	var.value = big;
 	log_begin();
 	CHECK(hook_run("deploy_hook", "echo \"set=${RENEWED_DOMAINS+yes}\"; "
-	    "wc -c < \"$RENEWED_DOMAINS_FILE\"; echo \"$RENEWED_DOMAINS_FILE\" "
-	    "> /dev/null; cp \"$RENEWED_DOMAINS_FILE\" /dev/null", &var, 1,
-	    10) == 0);
+	    "wc -c < \"$RENEWED_DOMAINS_FILE\"", &var, 1, 10) == 0);
 	out = log_end();
 	CHECK(strstr(out, "deploy_hook: set=\n") != NULL);
 	snprintf(want, sizeof(want), "deploy_hook: %zu\n", len + 1);
