@@ -710,29 +710,60 @@ describe_type(const struct action *a, FILE *out)
 	}
 }
 
+/* A duration as the configuration would say it. */
+static void
+describe_ms(FILE *out, unsigned ms)
+{
+	if (ms % 1000 == 0)
+		fprintf(out, "%u s", ms / 1000);
+	else
+		fprintf(out, "%u ms", ms);
+}
+
+static void
+describe_installs(const struct action *a, FILE *out)
+{
+	const char	*sep = "";
+
+	fprintf(out, "  installs first:");
+	if (a->install_cert != NULL) {
+		fprintf(out, " fullchain to %s", a->install_cert);
+		sep = ",";
+	}
+	if (a->install_key != NULL) {
+		fprintf(out, "%s key to %s", sep, a->install_key);
+		sep = ",";
+	}
+	if (a->install_pem != NULL)
+		fprintf(out, "%s fullchain and key to %s", sep,
+		    a->install_pem);
+	if (a->install_key != NULL || a->install_pem != NULL)
+		fprintf(out, " (key mode %s)",
+		    a->install_group == GID_KEEP ? "0600" : "0640");
+	fputc('\n', out);
+}
+
 void
 action_describe(const struct action *a, FILE *out)
 {
+	bool	 v6;
+
 	fprintf(out, "action %s: ", a->name);
 	describe_type(a, out);
-	if (a->verify_host != NULL)
-		fprintf(out, "; verify %s%s%s:%s within %u ms",
-		    strchr(a->verify_host, ':') ? "[" : "", a->verify_host,
-		    strchr(a->verify_host, ':') ? "]" : "", a->verify_port,
-		    a->verify_timeout_ms);
+	if (a->type != ACTION_SIGNAL) {
+		fprintf(out, ", within ");
+		describe_ms(out, action_timeout_ms(a));
+	}
+	if (a->verify_host != NULL) {
+		v6 = strchr(a->verify_host, ':') != NULL;
+		fprintf(out, "; then verify %s%s%s:%s within ", v6 ? "[" : "",
+		    a->verify_host, v6 ? "]" : "", a->verify_port);
+		describe_ms(out, a->verify_timeout_ms);
+	}
 	fputc('\n', out);
-	if (a->install_cert == NULL && a->install_key == NULL &&
-	    a->install_pem == NULL)
-		return;
-	fprintf(out, "  first installs");
-	if (a->install_cert != NULL)
-		fprintf(out, " fullchain to %s", a->install_cert);
-	if (a->install_key != NULL)
-		fprintf(out, " key to %s", a->install_key);
-	if (a->install_pem != NULL)
-		fprintf(out, " fullchain+key to %s", a->install_pem);
-	fprintf(out, " (keys mode %s)\n",
-	    a->install_group == GID_KEEP ? "0600" : "0640");
+	if (a->install_cert != NULL || a->install_key != NULL ||
+	    a->install_pem != NULL)
+		describe_installs(a, out);
 }
 
 static int
