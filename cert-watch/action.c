@@ -438,6 +438,8 @@ parse_command(struct action *a, const char *v)
 {
 	if (*v == '\0')
 		return "empty command";
+	if (!printable_tabs(v, true))
+		return "contains control characters";
 	return set_string(&a->command, v);
 }
 
