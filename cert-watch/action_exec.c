@@ -221,6 +221,30 @@ relay(const struct action *a, struct output *o, int out, int pidfd)
 	return exited ? 0 : -1;
 }
 
+/* Waits for the command (killing its group first when asked);
+ * 0 when it exited with status 0. */
+static int
+reap(const struct action *a, pid_t pid, bool kill_group)
+{
+	int	 status;
+
+	if (kill_group)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (kill_group)
+		return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		log_err("action %s: %s: exit status %d", a->name, a->command,
+		    WEXITSTATUS(status));
+	else
+		log_err("action %s: %s: killed by signal %d", a->name,
+		    a->command, WTERMSIG(status));
+	return -1;
+}
+
 static int
 run_command(const struct action *a, const struct changed_cert *certs,
     size_t n, bool per_cert)
@@ -228,8 +252,7 @@ run_command(const struct action *a, const struct changed_cert *certs,
 	struct output	  o = { .len = 0 };
 	char		**env = NULL, sh[] = "sh", dash_c[] = "-c";
 	char		 *argv[] = { sh, dash_c, NULL, NULL };
-	int		  pipefd[2] = { -1, -1 }, pidfd = -1, status;
-	int		  rc = -1;
+	int		  pipefd[2] = { -1, -1 }, pidfd = -1, rc = -1;
 	pid_t		  pid = -1;
 	bool		  killed = false;
 
@@ -261,20 +284,7 @@ run_command(const struct action *a, const struct changed_cert *certs,
 		    a->name, a->command, action_timeout_ms(a));
 		killed = true;
 	}
-	if (killed)
-		kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (killed)
-		goto out;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		rc = 0;
-	else if (WIFEXITED(status))
-		log_err("action %s: %s: exit status %d", a->name, a->command,
-		    WEXITSTATUS(status));
-	else
-		log_err("action %s: %s: killed by signal %d", a->name,
-		    a->command, WTERMSIG(status));
+	rc = reap(a, pid, killed);
 out:
 	output_done(a, &o, rc == -1);
 	if (pidfd != -1)
