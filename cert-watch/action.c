@@ -1,6 +1,24 @@
 /*
  * [action NAME] sections: their keys, their coherence, the plan line
  * --check prints, and the order of a run (install, act, verify).
+ *
+ * Keys (certs, min_interval and retry_max belong to the daemon):
+ *   type            systemd | signal | docker | exec (required)
+ *   verify          HOST:PORT or [IPV6]:PORT, checked after the action
+ *   verify_timeout  default 20 (seconds, or a number and "ms")
+ *   install_cert    full chain copied there first; %d each domain, %n
+ *   install_key     the name, %% a percent sign; keys get mode 0600,
+ *   install_pem     0640 with install_group; pem is chain then key
+ *   install_group   group (name or number) of the key copies
+ *   timeout         systemd 90, docker 60 (per request, and the
+ *                   exec's run), exec 300
+ *   systemd:  unit (required), method = reload | restart
+ *   signal:   pidfile, process (both required), signal (default HUP)
+ *   docker:   container (required), docker_action = restart | kill |
+ *             exec (default restart), exec (the command, split on
+ *             blanks), signal (kill only, default HUP), socket
+ *             (default /run/docker.sock)
+ *   exec:     command (required, through /bin/sh -c), per_cert = yes
  */
 #include <ctype.h>
 #include <errno.h>
