@@ -526,6 +526,8 @@ cert_renew(struct run *run, struct cert_conf *cc)
 		log_notice("skipped: certbot manages it (%s)", conf);
 		return 0;
 	}
+	/* What a killed run left beside live/NAME goes first. */
+	store_tidy(cc->state_dir, cc->name);
 	store_state_load(cc->state_dir, cc->name, &st);
 	cert_inspect(cc, time(NULL), &info);
 

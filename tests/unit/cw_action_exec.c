@@ -166,6 +166,10 @@ test_timeout(void)
 	pid = slurp("bg");
 	CHECK(pid != NULL);
 	if (pid != NULL) {
+		/* SIGKILL is delivered at once, but the process leaves
+		 * /proc only once it has exited: allow it a moment. */
+		for (int i = 0; i < 200 && !gone(atoi(pid)); i++)
+			usleep(10000);
 		CHECK(gone(atoi(pid)));
 		free(pid);
 	}
