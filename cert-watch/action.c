@@ -1,6 +1,24 @@
 /*
  * [action NAME] sections: their keys, their coherence, the plan line
  * --check prints, and the order of a run (install, act, verify).
+ *
+ * Keys (certs, min_interval and retry_max belong to the daemon):
+ *   type            systemd | signal | docker | exec (required)
+ *   verify          HOST:PORT or [IPV6]:PORT, checked after the action
+ *   verify_timeout  default 20 (seconds, or a number and "ms")
+ *   install_cert    full chain copied there first; %d each domain, %n
+ *   install_key     the name, %% a percent sign; keys get mode 0600,
+ *   install_pem     0640 with install_group; pem is chain then key
+ *   install_group   group (name or number) of the key copies
+ *   timeout         systemd 90, docker 60 (per request, and the
+ *                   exec's run), exec 300
+ *   systemd:  unit (required), method = reload | restart
+ *   signal:   pidfile, process (both required), signal (default HUP)
+ *   docker:   container (required), docker_action = restart | kill |
+ *             exec (default restart), exec (the command, split on
+ *             blanks), signal (kill only, default HUP), socket
+ *             (default /run/docker.sock)
+ *   exec:     command (required, through /bin/sh -c), per_cert = yes
  */
 #include <ctype.h>
 #include <errno.h>
@@ -438,6 +456,8 @@ parse_command(struct action *a, const char *v)
 {
 	if (*v == '\0')
 		return "empty command";
+	if (!printable_tabs(v, true))
+		return "contains control characters";
 	return set_string(&a->command, v);
 }
 
@@ -710,29 +730,60 @@ describe_type(const struct action *a, FILE *out)
 	}
 }
 
+/* A duration as the configuration would say it. */
+static void
+describe_ms(FILE *out, unsigned ms)
+{
+	if (ms % 1000 == 0)
+		fprintf(out, "%u s", ms / 1000);
+	else
+		fprintf(out, "%u ms", ms);
+}
+
+static void
+describe_installs(const struct action *a, FILE *out)
+{
+	const char	*sep = "";
+
+	fprintf(out, "  installs first:");
+	if (a->install_cert != NULL) {
+		fprintf(out, " fullchain to %s", a->install_cert);
+		sep = ",";
+	}
+	if (a->install_key != NULL) {
+		fprintf(out, "%s key to %s", sep, a->install_key);
+		sep = ",";
+	}
+	if (a->install_pem != NULL)
+		fprintf(out, "%s fullchain and key to %s", sep,
+		    a->install_pem);
+	if (a->install_key != NULL || a->install_pem != NULL)
+		fprintf(out, " (key mode %s)",
+		    a->install_group == GID_KEEP ? "0600" : "0640");
+	fputc('\n', out);
+}
+
 void
 action_describe(const struct action *a, FILE *out)
 {
+	bool	 v6;
+
 	fprintf(out, "action %s: ", a->name);
 	describe_type(a, out);
-	if (a->verify_host != NULL)
-		fprintf(out, "; verify %s%s%s:%s within %u ms",
-		    strchr(a->verify_host, ':') ? "[" : "", a->verify_host,
-		    strchr(a->verify_host, ':') ? "]" : "", a->verify_port,
-		    a->verify_timeout_ms);
+	if (a->type != ACTION_SIGNAL) {
+		fprintf(out, ", within ");
+		describe_ms(out, action_timeout_ms(a));
+	}
+	if (a->verify_host != NULL) {
+		v6 = strchr(a->verify_host, ':') != NULL;
+		fprintf(out, "; then verify %s%s%s:%s within ", v6 ? "[" : "",
+		    a->verify_host, v6 ? "]" : "", a->verify_port);
+		describe_ms(out, a->verify_timeout_ms);
+	}
 	fputc('\n', out);
-	if (a->install_cert == NULL && a->install_key == NULL &&
-	    a->install_pem == NULL)
-		return;
-	fprintf(out, "  first installs");
-	if (a->install_cert != NULL)
-		fprintf(out, " fullchain to %s", a->install_cert);
-	if (a->install_key != NULL)
-		fprintf(out, " key to %s", a->install_key);
-	if (a->install_pem != NULL)
-		fprintf(out, " fullchain+key to %s", a->install_pem);
-	fprintf(out, " (keys mode %s)\n",
-	    a->install_group == GID_KEEP ? "0600" : "0640");
+	if (a->install_cert != NULL || a->install_key != NULL ||
+	    a->install_pem != NULL)
+		describe_installs(a, out);
 }
 
 static int

@@ -99,6 +99,37 @@ log_answer(const struct engine *en, const char *method, const char *path)
 	json_decref(root);
 }
 
+/* Sets up the handle for one request; false when libcurl refused. */
+static bool
+setup(struct engine *en, const char *method, const char *url,
+    const char *json, struct curl_slist **hdr)
+{
+	const struct action *a = en->a;
+	CURL		*c = en->curl;
+	bool		 bad = false;
+
+	curl_easy_reset(c);
+	bad |= curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH,
+	    a->socket != NULL ? a->socket : DOCKER_SOCKET_DEFAULT) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_URL, url) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http") != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_NOPROXY, "*") != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+	    (long)action_timeout_ms(a)) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, en) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_HEADERDATA, en) != 0;
+	if (strcmp(method, "POST") != 0)
+		return !bad;
+	*hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	bad |= *hdr == NULL;
+	bad |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdr) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+	    json != NULL ? json : "") != 0;
+	return !bad;
+}
+
 /*
  * One request.  Returns 0 for a 2xx answer, -1 otherwise, logged with
  * the engine's message.
@@ -111,7 +142,6 @@ request(struct engine *en, const char *method, const char *path,
 	struct curl_slist *hdr = NULL;
 	char		 url[512];
 	CURLcode	 c;
-	bool		 bad = false;
 	int		 rc = -1;
 
 	snprintf(url, sizeof(url), "http://localhost%s", path);
@@ -120,30 +150,7 @@ request(struct engine *en, const char *method, const char *path,
 	en->len = 0;
 	en->too_big = false;
 	en->status = 0;
-	curl_easy_reset(en->curl);
-	bad |= curl_easy_setopt(en->curl, CURLOPT_UNIX_SOCKET_PATH,
-	    a->socket != NULL ? a->socket : DOCKER_SOCKET_DEFAULT) != 0;
-	bad |= curl_easy_setopt(en->curl, CURLOPT_URL, url) != 0;
-	bad |= curl_easy_setopt(en->curl, CURLOPT_PROTOCOLS_STR, "http") != 0;
-	bad |= curl_easy_setopt(en->curl, CURLOPT_NOPROXY, "*") != 0;
-	bad |= curl_easy_setopt(en->curl, CURLOPT_TIMEOUT_MS,
-	    (long)action_timeout_ms(a)) != 0;
-	bad |= curl_easy_setopt(en->curl, CURLOPT_WRITEFUNCTION,
-	    on_body) != 0;
-	bad |= curl_easy_setopt(en->curl, CURLOPT_WRITEDATA, en) != 0;
-	bad |= curl_easy_setopt(en->curl, CURLOPT_HEADERFUNCTION,
-	    on_header) != 0;
-	bad |= curl_easy_setopt(en->curl, CURLOPT_HEADERDATA, en) != 0;
-	if (strcmp(method, "POST") == 0) {
-		hdr = curl_slist_append(NULL,
-		    "Content-Type: application/json");
-		bad |= hdr == NULL;
-		bad |= curl_easy_setopt(en->curl, CURLOPT_HTTPHEADER,
-		    hdr) != 0;
-		bad |= curl_easy_setopt(en->curl, CURLOPT_POSTFIELDS,
-		    json != NULL ? json : "") != 0;
-	}
-	if (bad) {
+	if (!setup(en, method, url, json, &hdr)) {
 		log_err("action %s: %s: cannot set up the request", a->name,
 		    path);
 		goto out;

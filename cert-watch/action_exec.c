@@ -43,40 +43,28 @@ hidden(const char *var)
 	return false;
 }
 
-/* "VAR=a b c": the names, or the lineages, of the certificates. */
+/* What a variable of the child's environment lists. */
+enum words { NAMES, LINEAGES, DOMAINS };
+
+/* "VAR=a b c": the names or lineages of the certificates, or the
+ * domains of the first. */
 static char *
 joined(const char *var, const struct changed_cert *certs, size_t n,
-    bool lineage)
+    enum words what)
 {
 	char	*s = NULL;
 	size_t	 len = 0, i;
 	FILE	*f;
 
+	if (what == DOMAINS)
+		n = certs[0].ndomains;
 	if ((f = open_memstream(&s, &len)) == NULL)
 		return NULL;
 	fprintf(f, "%s=", var);
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? " " : "",
-		    lineage ? certs[i].lineage : certs[i].name);
-	if (fclose(f) != 0) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static char *
-domains_var(const struct changed_cert *c)
-{
-	char	*s = NULL;
-	size_t	 len = 0, i;
-	FILE	*f;
-
-	if ((f = open_memstream(&s, &len)) == NULL)
-		return NULL;
-	fprintf(f, "RENEWED_DOMAINS=");
-	for (i = 0; i < c->ndomains; i++)
-		fprintf(f, "%s%s", i ? " " : "", c->domains[i]);
+		fprintf(f, "%s%s", i ? " " : "", what == NAMES ?
+		    certs[i].name : what == LINEAGES ? certs[i].lineage :
+		    certs[0].domains[i]);
 	if (fclose(f) != 0) {
 		free(s);
 		return NULL;
@@ -103,12 +91,13 @@ child_env(const struct changed_cert *certs, size_t n, bool per_cert)
 		if (!hidden(environ[i]) &&
 		    (env[k++] = strdup(environ[i])) == NULL)
 			goto fail;
-	if ((env[k++] = joined("CERT_WATCH_NAMES", certs, n, false)) ==
+	if ((env[k++] = joined("CERT_WATCH_NAMES", certs, n, NAMES)) ==
 	    NULL || (env[k++] = joined("CERT_WATCH_LINEAGES", certs, n,
-	    true)) == NULL)
+	    LINEAGES)) == NULL)
 		goto fail;
 	if (per_cert && ((env[k++] = joined("RENEWED_LINEAGE", certs, 1,
-	    true)) == NULL || (env[k++] = domains_var(&certs[0])) == NULL))
+	    LINEAGES)) == NULL || (env[k++] = joined("RENEWED_DOMAINS",
+	    certs, 1, DOMAINS)) == NULL))
 		goto fail;
 	return env;
 fail:
@@ -232,6 +221,30 @@ relay(const struct action *a, struct output *o, int out, int pidfd)
 	return exited ? 0 : -1;
 }
 
+/* Waits for the command (killing its group first when asked);
+ * 0 when it exited with status 0. */
+static int
+reap(const struct action *a, pid_t pid, bool kill_group)
+{
+	int	 status;
+
+	if (kill_group)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (kill_group)
+		return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		log_err("action %s: %s: exit status %d", a->name, a->command,
+		    WEXITSTATUS(status));
+	else
+		log_err("action %s: %s: killed by signal %d", a->name,
+		    a->command, WTERMSIG(status));
+	return -1;
+}
+
 static int
 run_command(const struct action *a, const struct changed_cert *certs,
     size_t n, bool per_cert)
@@ -239,8 +252,7 @@ run_command(const struct action *a, const struct changed_cert *certs,
 	struct output	  o = { .len = 0 };
 	char		**env = NULL, sh[] = "sh", dash_c[] = "-c";
 	char		 *argv[] = { sh, dash_c, NULL, NULL };
-	int		  pipefd[2] = { -1, -1 }, pidfd = -1, status;
-	int		  rc = -1;
+	int		  pipefd[2] = { -1, -1 }, pidfd = -1, rc = -1;
 	pid_t		  pid = -1;
 	bool		  killed = false;
 
@@ -272,20 +284,7 @@ run_command(const struct action *a, const struct changed_cert *certs,
 		    a->name, a->command, action_timeout_ms(a));
 		killed = true;
 	}
-	if (killed)
-		kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (killed)
-		goto out;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		rc = 0;
-	else if (WIFEXITED(status))
-		log_err("action %s: %s: exit status %d", a->name, a->command,
-		    WEXITSTATUS(status));
-	else
-		log_err("action %s: %s: killed by signal %d", a->name,
-		    a->command, WTERMSIG(status));
+	rc = reap(a, pid, killed);
 out:
 	output_done(a, &o, rc == -1);
 	if (pidfd != -1)

@@ -65,7 +65,7 @@ expand_one(const char *tmpl, const char *domain, const char *name,
 	for (p = tmpl; *p != '\0'; p++) {
 		part = p;
 		plen = 1;
-		if (*p == '%') {
+		if (*p == '%' && p[1] != '\0') {
 			p++;
 			part = *p == 'd' ? domain : *p == 'n' ? name : p;
 			plen = part == p ? 1 : strlen(part);

@@ -2,7 +2,8 @@
 # Helpers of tests/integration/cw_actions_*.sh, sourced after lib.sh.
 #
 #   build_driver          compiles tests/fakes/cw-action-driver.c with
-#                         the action sources into $DRIVER
+#                         the action sources into $DRIVER, under ASan
+#                         and UBSan so that leaks and overflows fail
 #   drive ARGS...         runs $DRIVER -v ARGS (see the driver's header)
 #   make_lineage DIR KEYTYPE DOMAIN...  a live/NAME-like folder DIR
 #                         (name: its base name) holding a self-signed
@@ -15,7 +16,9 @@ build_driver() {
 	DRIVER=$T/cw-action-driver
 	# shellcheck disable=SC2046
 	cc -std=gnu11 -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
-	    -DOPENSSL_NO_DEPRECATED -Wall -Wextra -g \
+	    -DOPENSSL_NO_DEPRECATED -Wall -Wextra -g -O1 \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer \
 	    -I"$TOP/common" -I"$TOP/cert-watch" \
 	    $(pkg-config --cflags $CW_PKGS) -o "$DRIVER" \
 	    "$TOP/tests/fakes/cw-action-driver.c" \

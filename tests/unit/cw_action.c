@@ -10,6 +10,7 @@
 
 #include "cw_action_t.h"
 #include "fsutil.h"
+#include "verify.h"
 
 static int
 try(const char *name, const char *const *kv)
@@ -297,6 +298,29 @@ test_expand(void)
 }
 
 static void
+test_sni(void)
+{
+	char			 w[] = "*.example.org", a[] = "a.example.org";
+	char *const		 both[] = { w, a };
+	char *const		 wild[] = { w };
+	struct changed_cert	 c = { "site", "/l/site", both, 2 };
+	char			*sni;
+
+	sni = verify_sni(&c);
+	CHECK_STR(sni, "a.example.org");
+	free(sni);
+	c.domains = wild;
+	c.ndomains = 1;
+	sni = verify_sni(&c);
+	CHECK_STR(sni, "verify.example.org");
+	free(sni);
+	c.ndomains = 0;
+	sni = verify_sni(&c);
+	CHECK_STR(sni, "site");
+	free(sni);
+}
+
+static void
 test_pidfile(void)
 {
 	CHECK(pidfile_parse("1234\n", 5) == 1234);
@@ -326,6 +350,7 @@ main(void)
 	test_container_names();
 	test_exec_and_installs();
 	test_expand();
+	test_sni();
 	test_pidfile();
 	return t_done("cw_action");
 }
