@@ -69,6 +69,8 @@ test_urls(void)
 	CHECK(!http_url_is_https("https://"));
 	CHECK(!http_url_is_https("https:///path"));
 	CHECK(!http_url_is_https(NULL));
+	CHECK(!http_url_is_https("https://ca/a b"));
+	CHECK(!http_url_is_https("https://ca/\033[2J"));
 }
 
 /* Runs acme_log_problem on text with stderr captured into out. */
