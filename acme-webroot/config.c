@@ -147,6 +147,7 @@ static const struct key_info keys[] = {
 	{ "post_hook",	 V_HOOK,	IN_ANY,	AT(post_hook),	 true },
 	{ "deploy_hook", V_HOOK,	IN_ANY,	AT(deploy_hook), true },
 	{ "hook_timeout", V_SECONDS,	IN_ANY,	AT(hook_timeout), false },
+	{ "timeout",	 V_SECONDS,	IN_ANY,	AT(timeout),	 false },
 	{ "key_group",	 V_GROUP,	IN_ANY,	AT(key_group),	 true },
 	{ "max_names",	 V_COUNT,	IN_ANY,	AT(max_names),	 false },
 	{ "include",	 V_INCLUDE,	IN_DEFAULTS, 0,		 false },
@@ -1477,6 +1478,7 @@ init_template(struct loader *ld, struct cert_conf *cc)
 	cc->key_type = KEY_TYPE_EC256;
 	cc->renew_kind = RENEW_DEFAULT;
 	cc->hook_timeout = CONFIG_HOOK_TIMEOUT;
+	cc->timeout = CONFIG_TIMEOUT;
 	cc->max_names = CONFIG_MAX_NAMES;
 }
 

@@ -29,6 +29,7 @@
 #define CONFIG_STATE_DIR	"/etc/letsencrypt"
 #define CONFIG_ACCOUNT_KEY	"/etc/acme-webroot/account.key"
 #define CONFIG_HOOK_TIMEOUT	300
+#define CONFIG_TIMEOUT		600
 #define CONFIG_MAX_NAMES	100
 
 /* How renew_before was given. */
@@ -77,6 +78,8 @@ struct cert_conf {
 	char		*post_hook;	/* shell text, NULL if none */
 	char		*deploy_hook;	/* shell text, NULL if none */
 	long		 hook_timeout;	/* seconds before TERM, then KILL */
+	long		 timeout;	/* seconds of retries and polls for one
+					 * certificate before giving up */
 
 	char		*key_group;	/* group that may read private keys */
 	gid_t		 key_gid;	/* its gid, when has_key_group */

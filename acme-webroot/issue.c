@@ -23,8 +23,6 @@
 #include "webroot.h"
 #include "x509.h"
 
-#define CERT_TIMEOUT_DEFAULT	600
-
 /* A CA as one account sees it, shared by the certificates using it. */
 struct session {
 	char			*directory;
@@ -141,7 +139,7 @@ session_open(struct run *run, struct session *s, const struct cert_conf *cc)
 		return -1;
 	s->acme.email = cc->email;
 	s->acme.agree_tos = cc->agree_tos;
-	s->acme.deadline = time(NULL) + run->cert_timeout;
+	s->acme.deadline = time(NULL) + cc->timeout;
 	if (acme_open(&s->acme, s->http, cc->directory, run->stop) == -1)
 		return -1;
 	if ((s->key = key_load_or_create(cc->account_key,
@@ -423,7 +421,7 @@ obtain_and_install(struct run *run, struct session *s,
 	unsigned		 version = 0;
 	int			 rc = -1;
 
-	s->acme.deadline = time(NULL) + run->cert_timeout;
+	s->acme.deadline = time(NULL) + cc->timeout;
 	if (order_obtain(&s->acme, cc, st, &f) == -1)
 		goto out;
 	if (store_install(cc->state_dir, cc->name, &f,
