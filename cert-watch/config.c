@@ -62,6 +62,17 @@ perr(struct parse *p, const char *fmt, ...)
 	p->errors++;
 }
 
+/* "KEY: "VALUE" WHAT", the value escaped: it may hold anything. */
+static void
+bad_value(struct parse *p, const char *key, const char *value,
+    const char *what)
+{
+	char	*v = log_escape(value, strlen(value), 128);
+
+	perr(p, "%s: \"%s\" %s", key, v, what);
+	log_escape_free(v);
+}
+
 static void
 seen_reset(struct parse *p)
 {
@@ -178,10 +189,10 @@ unknown_key(struct parse *p, const char *key, const char *const *known)
 }
 
 static int
-set_string(struct parse *p, char **dst, const char *value, bool abs)
+set_string(struct parse *p, const char *key, char **dst, const char *value)
 {
-	if (abs && value[0] != '/') {
-		perr(p, "\"%s\" is not an absolute path", value);
+	if (value[0] != '/') {
+		bad_value(p, key, value, "is not an absolute path");
 		return -1;
 	}
 	free(*dst);
@@ -199,9 +210,9 @@ main_key(struct parse *p, const char *key, const char *value)
 	uint64_t		*ms = NULL, unit = 1;
 
 	if (strcmp(key, "live_dir") == 0)
-		set_string(p, &c->live_dir, value, true);
+		set_string(p, key, &c->live_dir, value);
 	else if (strcmp(key, "state_file") == 0)
-		set_string(p, &c->state_file, value, true);
+		set_string(p, key, &c->state_file, value);
 	else if (strcmp(key, "settle_ms") == 0)
 		ms = &c->settle_ms;
 	else if (strcmp(key, "max_settle_ms") == 0)
@@ -213,7 +224,7 @@ main_key(struct parse *p, const char *key, const char *value)
 		unknown_key(p, key, main_keys);
 
 	if (ms != NULL && config_parse_duration(value, unit, ms) == -1)
-		perr(p, "%s: \"%s\" is not a duration", key, value);
+		bad_value(p, key, value, "is not a duration");
 }
 
 static bool
@@ -287,13 +298,12 @@ action_key(struct parse *p, const char *key, const char *value)
 	else if (strcmp(key, "min_interval") == 0) {
 		if (config_parse_duration(value, 1000,
 		    &ca->min_interval_ms) == -1)
-			perr(p, "min_interval: \"%s\" is not a duration",
-			    value);
+			bad_value(p, key, value, "is not a duration");
 	} else if (strcmp(key, "retry_max") == 0) {
 		if (parse_uint(value, 1000, &ca->retry_max) == -1 ||
 		    ca->retry_max == 0)
-			perr(p, "retry_max: \"%s\" is not a number from 1 "
-			    "to 1000", value);
+			bad_value(p, key, value,
+			    "is not a number from 1 to 1000");
 	} else if (action_set(ca->act, key, value, p->path, p->line) == -1)
 		p->errors++;
 }

@@ -46,6 +46,8 @@ struct decide {
 	struct runner		*runners;	/* one per action */
 	char			**known;	/* directories seen last time */
 	size_t			 nknown;
+	char			**reported;	/* bad sets already logged */
+	size_t			 nreported;
 	char			 last[256];	/* the last outcome */
 	decide_cb		*cb;
 	void			*arg;
@@ -199,14 +201,17 @@ queue_add(struct runner *r, const struct certset *cs)
 static bool
 note_removed(struct decide *d, const struct setlist *l)
 {
+	char	*name;
 	bool	 dirty = false;
 	size_t	 i, j;
 
 	for (i = 0; i < d->nknown; i++) {
 		if (in_list(l, d->known[i]))
 			continue;
+		name = log_escape(d->known[i], strlen(d->known[i]), 256);
 		log_warn("%s/%s: removed; nothing done for it",
-		    d->conf->live_dir, d->known[i]);
+		    d->conf->live_dir, name);
+		log_escape_free(name);
 		state_forget_cert(d->state, d->known[i]);
 		for (j = 0; j < d->conf->nactions; j++)
 			queue_drop(&d->runners[j], d->known[i]);
@@ -273,32 +278,82 @@ compare_action(struct decide *d, struct runner *r, const struct setlist *l,
 	return dirty;
 }
 
+static void
+free_strings(char **list, size_t n)
+{
+	while (n > 0)
+		free(list[--n]);
+	free(list);
+}
+
+/*
+ * Whether this content of a bad set was logged already; remembered in
+ * next, so that a set that stays broken is reported once, not after
+ * every burst, and again if it changes.
+ */
+static bool
+reported_before(const struct decide *d, const struct certset *cs,
+    char **next, size_t *nnext)
+{
+	char	*key = NULL;
+	bool	 seen = false;
+	size_t	 i;
+
+	if (asprintf(&key, "%s %s %s %s", cs->name, cs->fullchain_sha,
+	    cs->privkey_sha, cs->why) == -1)
+		return false;
+	for (i = 0; i < d->nreported; i++)
+		if (strcmp(d->reported[i], key) == 0)
+			seen = true;
+	next[(*nnext)++] = key;
+	return seen;
+}
+
+static void
+report_one(const struct decide *d, const struct certset *cs)
+{
+	char	*why = log_escape(cs->why, strlen(cs->why), 600);
+
+	if (cs->status == CERTSET_INCOMPLETE)
+		log_err("%s: incomplete after %" PRIu64 " ms; not acted on",
+		    why, d->conf->max_settle_ms);
+	else
+		log_err("%s; not acted on", why);
+	log_escape_free(why);
+}
+
 /*
  * Changed sets that cannot be used.  An incomplete one is expected for
  * a moment (certbot makes links before their files) and only becomes
  * an error once max_settle_ms has passed.  Returns whether to wait.
  */
 static bool
-report_bad(const struct decide *d, const struct setlist *l,
-    const bool *bad, bool late)
+report_bad(struct decide *d, const struct setlist *l, const bool *bad,
+    bool late)
 {
+	char	**next;
+	size_t	 i, nnext = 0;
 	bool	 wait = false;
-	size_t	 i;
 
+	if ((next = calloc(l->n + 1, sizeof(*next))) == NULL)
+		return false;
 	for (i = 0; i < l->n; i++) {
 		const struct certset	*cs = l->sets[i];
 
 		if (!bad[i])
 			continue;
 		if (cs->status == CERTSET_INCOMPLETE && !late) {
-			log_debug("%s: incomplete for now", cs->why);
+			char	*why = log_escape(cs->why, strlen(cs->why), 600);
+
+			log_debug("%s: incomplete for now", why);
+			log_escape_free(why);
 			wait = true;
-		} else if (cs->status == CERTSET_INCOMPLETE)
-			log_err("%s: incomplete after %" PRIu64 " ms; not "
-			    "acted on", cs->why, d->conf->max_settle_ms);
-		else
-			log_err("%s; not acted on", cs->why);
+		} else if (!reported_before(d, cs, next, &nnext))
+			report_one(d, cs);
 	}
+	free_strings(d->reported, d->nreported);
+	d->reported = next;
+	d->nreported = nnext;
 	return wait;
 }
 
@@ -340,15 +395,20 @@ resync_installs(struct decide *d, const struct setlist *l)
 	free(mine);
 }
 
+/* "a, b, c" for logs and STATUS=, escaped, cut at size. */
 static void
 names_of(struct certset **sets, size_t n, char *buf, size_t size)
 {
 	size_t	 i, len = 0;
+	char	*e;
 
 	buf[0] = '\0';
-	for (i = 0; i < n && len < size; i++)
+	for (i = 0; i < n && len < size; i++) {
+		e = log_escape(sets[i]->name, strlen(sets[i]->name), 128);
 		len += (size_t)snprintf(buf + len, size - len, "%s%s",
-		    i > 0 ? ", " : "", sets[i]->name);
+		    i > 0 ? ", " : "", e);
+		log_escape_free(e);
+	}
 }
 
 static void
@@ -610,6 +670,7 @@ decide_free(struct decide *d)
 	}
 	free(d->runners);
 	free_known(d);
+	free_strings(d->reported, d->nreported);
 	state_free(d->state);
 	sd_event_unref(d->e);
 	free(d);

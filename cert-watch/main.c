@@ -24,7 +24,6 @@
 #include "settle.h"
 #include "watch.h"
 
-#define CW_VERSION	"0.1.0"
 #define EXIT_CONFIG	2
 
 struct daemon;
@@ -314,7 +313,7 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("cert-watch %s\n", CW_VERSION);
+			printf("cert-watch %s\n", VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -36,7 +36,7 @@
 			IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define PARENT_MASK	(IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | \
 			IN_MOVE_SELF | IN_ONLYDIR)
-#define DEFAULT_POLL_MS	30000
+#define DEFAULT_POLL_MS	10000
 #define MAX_WATCHES_PATH "/proc/sys/fs/inotify/max_user_watches"
 
 /* Filesystems whose changes made elsewhere inotify never hears of. */
@@ -66,7 +66,9 @@ struct watch {
 	int		 live_wd;	/* -1: live_dir not watched */
 	int		 parent_wd;	/* watch waiting for live_dir */
 	char		*parent;	/* the directory parent_wd is on */
+	char		 next[256];	/* its entry on the way to live_dir */
 	bool		 enospc_said;
+	bool		 waiting_said;	/* "does not exist" said once */
 	struct wdir	*dirs;
 	size_t		 ndirs;
 	watch_cb	*cb;
@@ -74,6 +76,7 @@ struct watch {
 };
 
 static int	 setup(struct watch *w);
+static uint64_t	 poll_interval(const struct watch *w);
 
 /* FNV-1a, enough to notice that a stat result changed. */
 static uint64_t
@@ -183,8 +186,11 @@ add_dir(struct watch *w, const char *name)
 		wd = inotify_add_watch(w->fd, path, DIR_MASK);
 		if (wd == -1 && errno != ENOSPC)
 			return -1;	/* gone or not a directory */
-		if (wd == -1)
+		if (wd == -1) {
 			say_enospc(w, path);
+			log_info("%s: polled every %llu ms", path,
+			    (unsigned long long)poll_interval(w));
+		}
 	}
 	if ((d = find_name(w, name)) == NULL) {
 		nd = reallocarray(w->dirs, w->ndirs + 1, sizeof(*nd));
@@ -269,6 +275,18 @@ forget_all(struct watch *w)
 	w->poll_all = false;
 }
 
+/* The name in parent that leads to live_dir. */
+static void
+next_component(struct watch *w)
+{
+	const char	*rest = w->live_dir + strlen(w->parent);
+
+	while (*rest == '/')
+		rest++;
+	snprintf(w->next, sizeof(w->next), "%.*s", (int)strcspn(rest, "/"),
+	    rest);
+}
+
 /* live_dir does not exist: watch its nearest existing ancestor. */
 static int
 wait_for_parent(struct watch *w)
@@ -296,9 +314,13 @@ wait_for_parent(struct watch *w)
 		free(p);
 		return -1;
 	}
-	log_warn("%s: does not exist (yet); watching %s for it",
-	    w->live_dir, p);
+	/* Every change in the parent sets up again: say it once. */
+	if (!w->waiting_said)
+		log_warn("%s: does not exist (yet); watching %s for it",
+		    w->live_dir, p);
+	w->waiting_said = true;
 	w->parent = p;
+	next_component(w);
 	return 0;
 }
 
@@ -426,6 +448,7 @@ setup(struct watch *w)
 		w->cb(w->arg, WATCH_RESCAN);
 		return 0;
 	}
+	w->waiting_said = false;
 	w->poll_all = w->poll_ms > 0 || network_fs(w);
 	if (!w->poll_all) {
 		w->live_wd = inotify_add_watch(w->fd, w->live_dir, DIR_MASK);
@@ -499,8 +522,9 @@ handle_event(struct watch *w, const struct inotify_event *ev,
 		*rescan = true;
 		return false;
 	}
+	/* In the parent only the way to live_dir matters. */
 	if (ev->wd == w->parent_wd)
-		return true;
+		return ev->len == 0 || strcmp(ev->name, w->next) == 0;
 	if (ev->wd == w->live_wd)
 		return live_event(w, ev);
 	if ((d = find_wd(w, ev->wd)) != NULL)

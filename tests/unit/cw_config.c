@@ -126,7 +126,7 @@ test_errors(void)
 	    "settle_ms = soon\nmax_settle_ms = 100\nsettle_ms = 200\n"
 	    "just words\n[action b/c]\n") == NULL);
 	CHECK(logged("cw.ini:1: key outside of any section"));
-	CHECK(logged("cw.ini:3: \"relative\" is not an absolute path"));
+	CHECK(logged("cw.ini:3: live_dir: \"relative\" is not an absolute"));
 	CHECK(logged("cw.ini:4: settle_ms: \"soon\" is not a duration"));
 	CHECK(logged("cw.ini:7: expected KEY = VALUE"));
 	CHECK(logged("cw.ini:8: \"b/c\": action names"));
