@@ -155,6 +155,7 @@ fresh_nonce(struct acme *acme)
 {
 	struct http_response	 h;
 	const char		*url = dir_url(acme, "newNonce");
+	long			 status;
 	int			 tries;
 
 	for (tries = 0; tries <= ACME_RETRY_MAX; tries++) {
@@ -165,12 +166,14 @@ fresh_nonce(struct acme *acme)
 			http_response_clear(&h);
 			return 0;
 		}
+		status = h.status;
 		if (tries == 0)
 			log_info("%s: no nonce: %s", url,
-			    h.status ? "no Replay-Nonce header" :
+			    status ? "no Replay-Nonce header" :
 			    http_error(acme->http));
 		http_response_clear(&h);
-		if (wait_ms(acme, RETRY_FIRST_MS << tries, 0) == -1)
+		if ((status == 0 && !http_transient(acme->http)) ||
+		    wait_ms(acme, RETRY_FIRST_MS << tries, 0) == -1)
 			break;
 	}
 	log_err("%s: no nonce: %s", url, http_error(acme->http));
@@ -251,7 +254,10 @@ post(struct acme *acme, const char *url, const char *payload,
 
 		if (http_request(acme->http, "POST", url, jws, accept,
 		    &r->http) == -1) {
-			verdict = 2;
+			verdict = http_transient(acme->http) ? 2 : -1;
+			if (verdict == -1)
+				log_err("%s: %s", url,
+				    http_error(acme->http));
 			if (first == NULL)
 				first = strdup(http_error(acme->http));
 		} else {
@@ -345,7 +351,8 @@ acme_open(struct acme *acme, struct http_client *http,
 		    &h) == 0 && h.status == 200)
 			break;
 		if (tries >= ACME_RETRY_MAX || (h.status != 0 &&
-		    h.status < 500) || wait_ms(acme, RETRY_FIRST_MS << tries,
+		    h.status < 500) || (h.status == 0 &&
+		    !http_transient(http)) || wait_ms(acme, RETRY_FIRST_MS << tries,
 		    http_retry_after(&h, time(NULL))) == -1) {
 			if (h.status != 0)
 				log_bad_body(directory_url, &h,

@@ -37,6 +37,7 @@
 
 /* One file read, the main one or an include. */
 struct conf_file {
+	size_t	 index;		/* in the order files were opened */
 	char	*path;		/* as given, or as glob(3) found it */
 	char	*real;		/* realpath(3), to recognise it again */
 	char	*shown;		/* path escaped, for messages */
@@ -46,22 +47,30 @@ struct conf_file {
 struct entry {
 	char			*key;	/* in full, as written */
 	char			*value;	/* as libinih left it */
-	const struct conf_file	*file;
+	const struct conf_file	*file;	/* where the line is */
 	int			 line;
 	bool			 cont;	/* an indented continuation line */
 };
 
 /* A section as written, before [defaults] are applied. */
 struct section {
-	char			*name;	/* NAME of [cert NAME], NULL otherwise */
+	char			*name;	/* NAME of [cert NAME], or NULL */
 	char			*label;	/* "[cert NAME]", escaped */
-	const struct conf_file	*file;
+	const struct conf_file	*file;	/* where its [...] line is */
 	int			 line;
 	bool			 defaults; /* a [defaults] section */
 	bool			 bad;	/* an error was found in it */
 	bool			 discard; /* not to become a cert_conf */
-	struct entry		*entries;
+	struct entry		*entries; /* its lines, in order */
 	size_t			 nentries;
+};
+
+/* An error, kept so that all are shown in file and line order. */
+struct conf_msg {
+	size_t	 file;		/* conf_file index */
+	int	 line;
+	size_t	 seq;		/* order found, for equal lines */
+	char	*text;		/* "FILE:LINE: message" */
 };
 
 /* One config_load(). */
@@ -73,10 +82,12 @@ struct loader {
 	size_t			  nsections;
 	struct section		 *defaults;	/* the first [defaults] */
 	bool			  global_bad;	/* every section is invalid */
-	bool			  oom;
+	bool			  oom;		/* memory ran out: fail */
 	int			  depth;	/* of includes */
 	char			 *pool[POOL_SIZE]; /* escaped message parts */
 	size_t			  npool;
+	struct conf_msg		 *msgs;		/* errors not yet logged */
+	size_t			  nmsgs;
 };
 
 /*
@@ -90,11 +101,11 @@ struct reader {
 	FILE			*fp;
 	char			*raw;		/* getline(3) buffer */
 	size_t			 rawsize;
-	int			 lineno;
-	int			 read_errno;
+	int			 lineno;	/* of the line just read */
+	int			 read_errno;	/* why reading stopped early */
 	bool			 in_section;	/* a section line was seen */
 	struct section		*cur;		/* NULL: keys are dropped */
-	char			*last_key;
+	char			*last_key;	/* of the last key line */
 	bool			 ignore_key;	/* last_key's lines dropped */
 	bool			 cont;		/* this line continues */
 	bool			 semicolon;	/* its value holds " ;" */
@@ -229,7 +240,59 @@ q(struct loader *ld, const char *text)
 	return e;
 }
 
-/* Logs FILE:LINE: message, counts it, and marks what it invalidates:
+/* Values are checked after the whole file is read, so errors are found
+ * out of line order; they are sorted before they are logged. */
+static void
+keep_msg(struct loader *ld, const struct conf_file *f, int line,
+    const char *msg)
+{
+	struct conf_msg	*v;
+	char		*text;
+
+	if (asprintf(&text, "%s:%d: %s", f->shown, line, msg) == -1) {
+		log_err("%s:%d: %s", f->shown, line, msg);
+		return;
+	}
+	if ((v = reallocarray(ld->msgs, ld->nmsgs + 1, sizeof(*v))) ==
+	    NULL) {
+		log_err("%s", text);
+		free(text);
+		return;
+	}
+	ld->msgs = v;
+	v[ld->nmsgs] = (struct conf_msg){ f->index, line, ld->nmsgs, text };
+	ld->nmsgs++;
+}
+
+static int
+msg_order(const void *a, const void *b)
+{
+	const struct conf_msg	*x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+log_msgs(struct loader *ld)
+{
+	size_t	 i;
+
+	if (ld->nmsgs > 0)
+		qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), msg_order);
+	for (i = 0; i < ld->nmsgs; i++) {
+		log_err("%s", ld->msgs[i].text);
+		free(ld->msgs[i].text);
+	}
+	free(ld->msgs);
+	ld->msgs = NULL;
+	ld->nmsgs = 0;
+}
+
+/* Reports FILE:LINE: message, counts it, and marks what it invalidates:
  * its [cert NAME], or everything when it is outside one. */
 static void
 conf_err(struct loader *ld, struct section *sec, const struct conf_file *f,
@@ -245,7 +308,7 @@ conf_err(struct loader *ld, struct section *sec, const struct conf_file *f,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_err("%s:%d: %s", f->shown, line, msg);
+	keep_msg(ld, f, line, msg);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
 	ld->cfg->nerrors++;
@@ -449,9 +512,11 @@ cert_name_ok(const char *name, char *why, size_t len)
 	else if (name[0] == '.')
 		snprintf(why, len, "has a NAME starting with '.'");
 	else {
+		/* ASCII whatever the locale: NAME becomes a path. */
 		for (p = name; *p != '\0'; p++)
-			if (!isalnum((unsigned char)*p) &&
-			    strchr(".-_", *p) == NULL)
+			if (strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_", *p) ==
+			    NULL)
 				break;
 		if (*p == '\0')
 			return true;
@@ -691,10 +756,11 @@ cont_line(struct reader *rd, const char *s)
 	rd->cont = true;
 	if (rd->ignore_key || rd->cur == NULL)
 		return LINE_CONT;
-	if (strchr(s, '=') != NULL) {
+	if (strchr(s, '=') != NULL || *s == '[') {
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "indented line "
-		    "continues %s in %s: a key = value line must not be "
-		    "indented", q(ld, rd->last_key), rd->cur->label);
+		    "continues %s in %s: a %s line must not be indented",
+		    q(ld, rd->last_key), rd->cur->label,
+		    *s == '[' ? "[section]" : "key = value");
 		rd->ignore = true;
 	} else if (strcmp(rd->last_key, "domains") != 0) {
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "indented line "
@@ -740,9 +806,9 @@ check_line(struct reader *rd, char *line, size_t len, size_t room)
 		conf_err(rd->ld, rd->cur, rd->file, rd->lineno, "line holds "
 		    "a NUL byte");
 		skip = true;
-	} else if (len + 2 > room) {
+	} else if (len + 1 > room) {
 		conf_err(rd->ld, rd->cur, rd->file, rd->lineno, "line is "
-		    "%zu bytes long, libinih reads only %zu", len, room - 2);
+		    "%zu bytes long, libinih reads only %zu", len, room - 1);
 		skip = true;
 	}
 	rd->ignore = rd->ignore || rd->ignore_key || rd->cur == NULL;
@@ -783,7 +849,9 @@ read_line(char *buf, int num, void *stream)
 		len -= 3;
 	}
 	give = check_line(rd, line, (size_t)len, (size_t)num);
-	snprintf(buf, (size_t)num, "%s\n", give);
+	/* Without its newline, which libinih does not need, a line
+	 * may use the whole buffer. */
+	snprintf(buf, (size_t)num, "%s", give);
 	return buf;
 }
 
@@ -832,6 +900,22 @@ include_pattern(struct reader *rd, const char *value)
 	return full;
 }
 
+/* glob(3) gives its error callback no context, so the error that
+ * stopped it is kept here for the message. */
+static int	 glob_errno;
+
+/* A folder of the pattern that does not exist just matches nothing;
+ * any other error stops glob(3), lest files be skipped unseen. */
+static int
+glob_error(const char *epath, int eerrno)
+{
+	(void)epath;
+	if (eerrno == ENOENT || eerrno == ENOTDIR)
+		return 0;
+	glob_errno = eerrno;
+	return 1;
+}
+
 static void
 include_glob(struct reader *rd, const char *value)
 {
@@ -848,7 +932,8 @@ include_glob(struct reader *rd, const char *value)
 	}
 	if ((pattern = include_pattern(rd, value)) == NULL)
 		return;
-	rc = glob(pattern, GLOB_ERR, NULL, &g);
+	glob_errno = 0;
+	rc = glob(pattern, 0, glob_error, &g);
 	if (rc == GLOB_NOMATCH && has_glob_magic(value))
 		log_info("%s:%d: include \"%s\" matches no file",
 		    rd->file->shown, rd->lineno, q(ld, pattern));
@@ -857,15 +942,15 @@ include_glob(struct reader *rd, const char *value)
 		    "does not exist", q(ld, pattern));
 	else if (rc != 0)
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "include: %s "
-		    "cannot be read%s", q(ld, pattern),
-		    rc == GLOB_NOSPACE ? " (out of memory)" : "");
+		    "cannot be read: %s", q(ld, pattern),
+		    rc == GLOB_NOSPACE ? "out of memory" :
+		    strerror(glob_errno != 0 ? glob_errno : EIO));
 	else
 		for (i = 0; i < g.gl_pathc; i++)
 			parse_file(ld, g.gl_pathv[i], rd->file, rd->lineno);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
-	if (rc == 0)
-		globfree(&g);
+	globfree(&g);
 	free(pattern);
 }
 
@@ -902,6 +987,7 @@ add_file(struct loader *ld, const char *path, const char *real)
 		return NULL;
 	}
 	ld->files = v;
+	f->index = ld->nfiles;
 	v[ld->nfiles++] = f;
 	f->path = xstrdup(ld, path);
 	f->real = xstrdup(ld, real);
@@ -1041,9 +1127,12 @@ static bool
 parse_range(const char *v, long min, long max, long *out)
 {
 	const char	*rest;
+	long		 n;
 
-	return parse_num(v, &rest, out) && *rest == '\0' && *out >= min &&
-	    *out <= max;
+	if (!parse_num(v, &rest, &n) || *rest != '\0' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
 }
 
 /* "1/3", "25%", "30d", "12h", "90m", "600s". */
@@ -1358,7 +1447,8 @@ check_required(struct loader *ld, struct section *sec,
 	if (cc->directory == NULL)
 		conf_err(ld, sec, sec->file, sec->line, "%s has no "
 		    "directory, in it or in [defaults]", sec->label);
-	for (i = 0; i < cc->ndomains; i++)
+	/* A webroot.DOMAIN already reported would be reported again. */
+	for (i = 0; i < cc->ndomains && !sec->bad; i++)
 		if (cert_conf_webroot(cc, cc->domains[i]) == NULL)
 			conf_err(ld, sec, sec->file, sec->line, "%s has no "
 			    "webroot for %s (set webroot or webroot.%s)",
@@ -1422,7 +1512,9 @@ resolve_cert(struct loader *ld, struct section *sec,
 	for (i = 0; i < sec->nentries; i++)
 		if (find_key(sec->entries[i].key) == &webroot_for)
 			apply_webroot_for(ld, sec, cc, &sec->entries[i]);
-	check_required(ld, sec, cc, any);
+	/* A repeated section has its keys checked, but is no whole. */
+	if (!sec->discard)
+		check_required(ld, sec, cc, any);
 }
 
 /* Applies [defaults] to each [cert NAME] and fills cfg->certs. */
@@ -1493,6 +1585,7 @@ free_loader(struct loader *ld)
 		free(ld->files[i]);
 	}
 	free(ld->files);
+	log_msgs(ld);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
 }

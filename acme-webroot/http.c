@@ -22,6 +22,7 @@ struct http_client {
 	long			 connections;
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			 error[CURL_ERROR_SIZE + 64];
+	CURLcode		 last;		/* of the last transfer */
 };
 
 static size_t
@@ -193,6 +194,25 @@ http_error(const struct http_client *c)
 	return c->error;
 }
 
+bool
+http_transient(const struct http_client *c)
+{
+	switch (c->last) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 long
 http_connections(struct http_client *c)
 {
@@ -262,6 +282,7 @@ http_request(struct http_client *c, const char *method, const char *url,
 	}
 
 	rc = curl_easy_perform(c->curl);
+	c->last = rc;
 	if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) ==
 	    CURLE_OK)
 		c->connections += opened;

@@ -6,6 +6,7 @@
 #define HTTP_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -39,6 +40,13 @@ void			 http_free(struct http_client *client);
 
 /* Why the last request failed, for messages. */
 const char		*http_error(const struct http_client *client);
+
+/*
+ * Whether the last transport error may pass (no connection, time-out,
+ * connection dropped), as opposed to one that will not (a certificate
+ * that does not verify, a URL that is not https).
+ */
+bool			 http_transient(const struct http_client *client);
 
 /* How many connections the client has opened so far. */
 long			 http_connections(struct http_client *client);

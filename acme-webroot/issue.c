@@ -13,6 +13,7 @@
 
 #include "acme.h"
 #include "crypto.h"
+#include "failpoint.h"
 #include "fsutil.h"
 #include "hooks.h"
 #include "issue.h"
@@ -124,6 +125,7 @@ run_free(struct run *run)
 		session_close(&run->sessions[i]);
 	free(run->sessions);
 	strv_clear(&run->hooks_done);
+	strv_clear(&run->posts_owed);
 	strv_clear(&run->renewed);
 	strv_clear(&run->failed);
 }
@@ -286,6 +288,7 @@ run_hooks(const struct cert_conf *cc, const char *kind, const char *text,
 	int	 rc = 0;
 
 	snprintf(label, sizeof(label), "%s_hook", kind);
+	failpoint(label);
 	if (text != NULL &&
 	    hook_run(label, text, vars, nvars, (unsigned)cc->hook_timeout)
 	    == -1)
@@ -297,14 +300,27 @@ run_hooks(const struct cert_conf *cc, const char *kind, const char *text,
 	return rc;
 }
 
-/* Pre hooks, once per distinct text and directory in a run. */
+/* Hooks of one kind are told apart by state directory and text. */
+static void
+hook_key(char *buf, size_t size, const struct cert_conf *cc,
+    const char *text)
+{
+	snprintf(buf, size, "%s\n%s", cc->state_dir, text ? text : "");
+}
+
+/* Pre hooks, once per distinct text and directory in a run; the
+ * matching post hooks become owed. */
 static int
 pre_hooks(struct run *run, const struct cert_conf *cc)
 {
 	char	 key[4096];
 
-	snprintf(key, sizeof(key), "%s\n%s", cc->state_dir,
-	    cc->pre_hook ? cc->pre_hook : "");
+	hook_key(key, sizeof(key), cc, cc->post_hook);
+	if (!strv_has(&run->posts_owed, key) &&
+	    strv_add(&run->posts_owed, key) == -1)
+		return -1;
+
+	hook_key(key, sizeof(key), cc, cc->pre_hook);
 	if (strv_has(&run->hooks_done, key))
 		return 0;
 	if (strv_add(&run->hooks_done, key) == -1)
@@ -353,10 +369,9 @@ run_post_hooks(struct run *run, struct config *cfg)
 
 	for (i = 0; i < cfg->ncerts; i++) {
 		cc = &cfg->certs[i];
-		snprintf(key, sizeof(key), "%s\n%s", cc->state_dir,
-		    cc->post_hook ? cc->post_hook : "");
+		hook_key(key, sizeof(key), cc, cc->post_hook);
 		if (!cc->valid || strv_has(&done, key) ||
-		    !strv_has(&run->hooks_done, key))
+		    !strv_has(&run->posts_owed, key))
 			continue;
 		strv_add(&done, key);
 		log_set_context(NULL);
@@ -511,6 +526,8 @@ cert_renew(struct run *run, struct cert_conf *cc)
 		log_notice("skipped: certbot manages it (%s)", conf);
 		return 0;
 	}
+	/* What a killed run left beside live/NAME goes first. */
+	store_tidy(cc->state_dir, cc->name);
 	store_state_load(cc->state_dir, cc->name, &st);
 	cert_inspect(cc, time(NULL), &info);
 

@@ -31,6 +31,7 @@ struct run {
 
 	bool			 attempted;	/* an order was tried */
 	struct strv		 hooks_done;	/* pre hooks already run */
+	struct strv		 posts_owed;	/* post hooks to run at the end */
 	struct strv		 renewed;	/* domains for post hooks */
 	struct strv		 failed;
 };

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "crypto.h"
+#include "failpoint.h"
 #include "fsutil.h"
 #include "jws.h"
 #include "log.h"
@@ -72,8 +73,9 @@ http01_of(json_t *authz)
 }
 
 /*
- * Logs why an authorization failed: each challenge's error, and the
- * URL the CA fetched, which is what an admin checks first.
+ * Logs why an authorization failed: each challenge's error first (the
+ * CA's reason is what gets remembered as the failure), then the URL
+ * the CA fetched, which is what an admin checks first.
  */
 static void
 explain_authz(const char *authz_url, json_t *authz)
@@ -81,19 +83,18 @@ explain_authz(const char *authz_url, json_t *authz)
 	json_t		*chals = json_object_get(authz, "challenges"), *c;
 	json_t		*records, *rec;
 	const char	*name, *url, *status;
-	char		*ename, *eurl;
-	size_t		 i, j;
+	char		*ename, *eurl, where[512];
+	size_t		 i, j, errors = 0;
 
 	name = json_str(json_object_get(authz, "identifier"), "value");
 	ename = log_escape(name, name ? strlen(name) : 0, 253);
-	status = json_str(authz, "status");
-	log_err("%s: authorization for %s is %s", authz_url, ename,
-	    status ? status : "without status");
+	snprintf(where, sizeof(where), "%s: %s", authz_url, ename);
 
 	json_array_foreach(chals, i, c) {
 		if (json_object_get(c, "error") == NULL)
 			continue;
-		acme_log_problem(ename, json_object_get(c, "error"));
+		errors++;
+		acme_log_problem(where, json_object_get(c, "error"));
 		records = json_object_get(c, "validationRecord");
 		json_array_foreach(records, j, rec) {
 			if ((url = json_str(rec, "url")) == NULL)
@@ -102,6 +103,11 @@ explain_authz(const char *authz_url, json_t *authz)
 			log_err("%s: the CA fetched %s", ename, eurl);
 			log_escape_free(eurl);
 		}
+	}
+	if (errors == 0) {
+		status = json_str(authz, "status");
+		log_err("%s: authorization is %s", where,
+		    status ? status : "without status");
 	}
 	log_escape_free(ename);
 }
@@ -151,6 +157,7 @@ prepare_challenge(struct acme *acme, const struct cert_conf *cc,
 		goto out;
 	log_info("%s: token in %s", name, root);
 	rc = webroot_put(set, root, token, keyauth);
+	failpoint("token-written");
 out:
 	free(keyauth);
 	return rc;
@@ -204,6 +211,7 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	for (i = 0; i < n; i++)
 		if (acme_respond(acme, ans[i].challenge_url) == -1)
 			goto out;
+	failpoint("challenge-answered");
 
 	for (i = 0; i < n; i++) {
 		if (acme_poll(acme, ans[i].authz_url, AUTHZ_FINALS,
@@ -302,6 +310,7 @@ finalize(struct acme *acme, const struct cert_conf *cc, json_t **order,
 		return -1;
 	if (acme_finalize(acme, url, csr, &answer) == -1)
 		goto out;
+	failpoint("finalize-sent");
 	json_decref(answer);
 	json_decref(*order);
 	*order = NULL;
@@ -328,6 +337,7 @@ download(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	}
 	if (acme_download(acme, url, &pem, &len) == -1)
 		return -1;
+	failpoint("certificate-downloaded");
 	if ((chain = pem_chain_parse(pem, len, url)) == NULL)
 		goto out;
 	if (cert_check_issued(sk_X509_value(chain, 0), key, cc->domains,

@@ -92,12 +92,15 @@ row_json(const struct cert_conf *cc, const struct row *r)
 		return NULL;
 	for (i = 0; i < cc->ndomains; i++)
 		json_array_append_new(names, json_string(cc->domains[i]));
-	obj = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s?,s:s?,s:i,s:s,s:b}",
+	/* Times that do not exist are null, not "-". */
+	obj = json_pack("{s:s,s:s,s:o,s:s?,s:s?,s:s?,s:s?,s:i,s:s?,s:b}",
 	    "name", cc->name, "state", r->state, "domains", names,
-	    "not_after", until, "renew_at", renew,
+	    "not_after", r->info.not_after ? until : NULL,
+	    "renew_at", r->info.usable ? renew : NULL,
 	    "due", r->info.why_due[0] ? r->info.why_due : NULL,
 	    "last_failure", r->st.failure_msg,
-	    "failures", (int)r->st.failures, "next_try", retry,
+	    "failures", (int)r->st.failures,
+	    "next_try", r->st.next_try ? retry : NULL,
 	    "deploy_pending", r->st.deploy_pending);
 	return obj;
 }

@@ -445,6 +445,11 @@ store_tidy(const char *state_dir, const char *name)
 	if (pathf(path, sizeof(path), "%s/archive/%s", state_dir,
 	    name) == -1 || remove_temps(path) == -1)
 		rc = -1;
+	/* Under the lock, any temporary among the state files is a
+	 * leftover, whichever certificate it was for. */
+	if (pathf(path, sizeof(path), "%s/" OWN_DIR, state_dir) == -1 ||
+	    remove_temps(path) == -1)
+		rc = -1;
 	return rc;
 }
 
@@ -744,8 +749,10 @@ switch_live(int livefd, const char *livepath, const char *name,
 			    strerror(errno));
 			return -1;
 		}
+		/* NOREPLACE where the filesystem knows it; we checked. */
 		if (renameat2(livefd, new, livefd, name,
-		    RENAME_NOREPLACE) == -1) {
+		    RENAME_NOREPLACE) == -1 && (errno != EINVAL ||
+		    renameat(livefd, new, livefd, name) == -1)) {
 			log_err("%s/%s: rename: %s", livepath, name,
 			    strerror(errno));
 			return -1;

@@ -1,0 +1,595 @@
+/*
+ * Reading cert-watch.ini.
+ *
+ * libinih does the tokenising; its reader callback is ours, so that we
+ * know the line each key came from, see section headers as they come
+ * (empty and repeated sections included), and catch lines that are too
+ * long or not KEY = VALUE.  Every error is logged and counted; the load
+ * fails at the end if there was any.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "action.h"
+#include "config.h"
+#include "log.h"
+
+#define DEFAULT_LIVE_DIR	"/etc/letsencrypt/live"
+#define DEFAULT_STATE_FILE	"/var/lib/cert-watch/state.json"
+#define DEFAULT_SETTLE_MS	2000
+#define DEFAULT_MAX_SETTLE_MS	60000
+#define DEFAULT_MIN_INTERVAL_MS	30000
+#define DEFAULT_RETRY_MAX	5
+#define MAX_SEEN_KEYS		32
+#define ACTION_PREFIX		"action "
+
+enum section { SEC_NONE, SEC_MAIN, SEC_ACTION, SEC_BAD };
+
+struct parse {
+	const char	*path;
+	FILE		*f;
+	int		 line;
+	int		 errors;
+	enum section	 kind;
+	struct cw_action *cur;		/* the section being read */
+	bool		 seen_main;
+	char		*seen[MAX_SEEN_KEYS]; /* keys of this section */
+	size_t		 nseen;
+	struct cw_config *conf;
+};
+
+static const char *const main_keys[] = {
+	"live_dir", "settle_ms", "max_settle_ms", "state_file",
+	"poll_interval", NULL
+};
+
+static void __attribute__((format(printf, 2, 3)))
+perr(struct parse *p, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("%s:%d: %s", p->path, p->line, msg);
+	p->errors++;
+}
+
+static void
+seen_reset(struct parse *p)
+{
+	while (p->nseen > 0)
+		free(p->seen[--p->nseen]);
+}
+
+/* Whether key was already given in this section; remembers it. */
+static bool
+seen_before(struct parse *p, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nseen; i++)
+		if (strcmp(p->seen[i], key) == 0)
+			return true;
+	if (p->nseen < MAX_SEEN_KEYS &&
+	    (p->seen[p->nseen] = strdup(key)) != NULL)
+		p->nseen++;
+	return false;
+}
+
+int
+config_parse_duration(const char *text, uint64_t unit_ms, uint64_t *out)
+{
+	static const struct { const char *name; uint64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 },
+		{ "h", 3600000 }, { "", 0 },
+	};
+	unsigned long long	 n;
+	char			*end;
+	size_t			 i;
+
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (errno != 0 || n > UINT32_MAX)
+		return -1;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end == '\0') {
+		*out = n * unit_ms;
+		return 0;
+	}
+	for (i = 0; units[i].ms != 0; i++)
+		if (strcmp(end, units[i].name) == 0) {
+			*out = n * units[i].ms;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+parse_uint(const char *text, unsigned max, unsigned *out)
+{
+	unsigned long	 n;
+	char		*end;
+
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	n = strtoul(text, &end, 10);
+	if (errno != 0 || *end != '\0' || n > max)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* Levenshtein distance, for "did you mean" hints on short key names. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t	 row[64], i, j, la = strlen(a), lb = strlen(b);
+	size_t	 diag, up;
+
+	if (lb >= 64 || la >= 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static void
+unknown_key(struct parse *p, const char *key, const char *const *known)
+{
+	const char	*best = NULL;
+	size_t		 d, bestd = 3;
+	char		*k = log_escape(key, strlen(key), 64);
+
+	for (; *known != NULL; known++)
+		if ((d = edit_distance(key, *known)) < bestd) {
+			bestd = d;
+			best = *known;
+		}
+	if (best != NULL)
+		perr(p, "unknown key \"%s\" (did you mean \"%s\"?)", k, best);
+	else
+		perr(p, "unknown key \"%s\"", k);
+	log_escape_free(k);
+}
+
+static int
+set_string(struct parse *p, char **dst, const char *value, bool abs)
+{
+	if (abs && value[0] != '/') {
+		perr(p, "\"%s\" is not an absolute path", value);
+		return -1;
+	}
+	free(*dst);
+	if ((*dst = strdup(value)) == NULL) {
+		perr(p, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+main_key(struct parse *p, const char *key, const char *value)
+{
+	struct cw_config	*c = p->conf;
+	uint64_t		*ms = NULL, unit = 1;
+
+	if (strcmp(key, "live_dir") == 0)
+		set_string(p, &c->live_dir, value, true);
+	else if (strcmp(key, "state_file") == 0)
+		set_string(p, &c->state_file, value, true);
+	else if (strcmp(key, "settle_ms") == 0)
+		ms = &c->settle_ms;
+	else if (strcmp(key, "max_settle_ms") == 0)
+		ms = &c->max_settle_ms;
+	else if (strcmp(key, "poll_interval") == 0) {
+		ms = &c->poll_interval_ms;
+		unit = 1000;
+	} else
+		unknown_key(p, key, main_keys);
+
+	if (ms != NULL && config_parse_duration(value, unit, ms) == -1)
+		perr(p, "%s: \"%s\" is not a duration", key, value);
+}
+
+static bool
+valid_cert_name(const char *name)
+{
+	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 255)
+		return false;
+	return strchr(name, '/') == NULL;
+}
+
+static int
+add_cert(struct parse *p, struct cw_action *ca, const char *name)
+{
+	char	**n;
+
+	if (!valid_cert_name(name)) {
+		char	*e = log_escape(name, strlen(name), 64);
+
+		perr(p, "certs: \"%s\" is not a certificate name", e);
+		log_escape_free(e);
+		return -1;
+	}
+	n = reallocarray(ca->certs, ca->ncerts + 1, sizeof(*n));
+	if (n == NULL || (n[ca->ncerts] = strdup(name)) == NULL) {
+		if (n != NULL)
+			ca->certs = n;
+		perr(p, "out of memory");
+		return -1;
+	}
+	ca->certs = n;
+	ca->ncerts++;
+	return 0;
+}
+
+/* certs = * or names separated by blanks or commas. */
+static void
+set_certs(struct parse *p, struct cw_action *ca, const char *value)
+{
+	char	*copy, *tok, *save = NULL;
+
+	if (strcmp(value, "*") == 0) {
+		ca->all_certs = true;
+		return;
+	}
+	if ((copy = strdup(value)) == NULL) {
+		perr(p, "out of memory");
+		return;
+	}
+	ca->all_certs = false;
+	for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t,", &save)) {
+		if (strcmp(tok, "*") == 0) {
+			perr(p, "certs: \"*\" must stand alone");
+			break;
+		}
+		if (add_cert(p, ca, tok) == -1)
+			break;
+	}
+	if (ca->ncerts == 0 && !ca->all_certs)
+		perr(p, "certs: no certificate named");
+	free(copy);
+}
+
+static void
+action_key(struct parse *p, const char *key, const char *value)
+{
+	struct cw_action	*ca = p->cur;
+
+	if (strcmp(key, "certs") == 0)
+		set_certs(p, ca, value);
+	else if (strcmp(key, "min_interval") == 0) {
+		if (config_parse_duration(value, 1000,
+		    &ca->min_interval_ms) == -1)
+			perr(p, "min_interval: \"%s\" is not a duration",
+			    value);
+	} else if (strcmp(key, "retry_max") == 0) {
+		if (parse_uint(value, 1000, &ca->retry_max) == -1 ||
+		    ca->retry_max == 0)
+			perr(p, "retry_max: \"%s\" is not a number from 1 "
+			    "to 1000", value);
+	} else if (action_set(ca->act, key, value, p->path, p->line) == -1)
+		p->errors++;
+}
+
+static int
+handler(void *user, const char *section, const char *key,
+    const char *value)
+{
+	struct parse	*p = user;
+	char		*k;
+
+	(void)section;
+	if (p->kind == SEC_BAD)
+		return 1;
+	if (p->kind == SEC_NONE) {
+		perr(p, "key outside of any section");
+		return 1;
+	}
+	if (seen_before(p, key)) {
+		k = log_escape(key, strlen(key), 64);
+		perr(p, "\"%s\" given twice in this section", k);
+		log_escape_free(k);
+		return 1;
+	}
+	if (p->kind == SEC_MAIN)
+		main_key(p, key, value);
+	else
+		action_key(p, key, value);
+	return 1;
+}
+
+static bool
+valid_action_name(const char *name)
+{
+	const char	*s;
+
+	if (name[0] == '\0' || strlen(name) > 64)
+		return false;
+	for (s = name; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("._-", *s) == NULL)
+			return false;
+	return true;
+}
+
+static struct cw_action *
+new_action(struct parse *p, const char *name)
+{
+	struct cw_config	*c = p->conf;
+	struct cw_action	*a;
+	size_t			 i;
+
+	for (i = 0; i < c->nactions; i++)
+		if (strcmp(c->actions[i].name, name) == 0) {
+			perr(p, "[action %s] given twice", name);
+			return NULL;
+		}
+	a = reallocarray(c->actions, c->nactions + 1, sizeof(*a));
+	if (a == NULL) {
+		perr(p, "out of memory");
+		return NULL;
+	}
+	c->actions = a;
+	a = &c->actions[c->nactions];
+	memset(a, 0, sizeof(*a));
+	a->all_certs = true;
+	a->min_interval_ms = DEFAULT_MIN_INTERVAL_MS;
+	a->retry_max = DEFAULT_RETRY_MAX;
+	if ((a->name = strdup(name)) == NULL ||
+	    (a->act = action_new(name, p->path, p->line)) == NULL) {
+		free(a->name);
+		perr(p, "[action %s]: cannot be set up", name);
+		return NULL;
+	}
+	c->nactions++;
+	return a;
+}
+
+/* Whether the action section being left is complete. */
+static void
+finish_section(struct parse *p)
+{
+	if (p->kind == SEC_ACTION && action_finish(p->cur->act) == -1)
+		p->errors++;
+	p->kind = SEC_BAD;
+	p->cur = NULL;
+	seen_reset(p);
+}
+
+static void
+start_section(struct parse *p, const char *name)
+{
+	char	*e;
+
+	finish_section(p);
+	if (strcmp(name, "cert-watch") == 0) {
+		/* Read anyway, so that its errors are reported too. */
+		if (p->seen_main)
+			perr(p, "[cert-watch] given twice");
+		p->kind = SEC_MAIN;
+		p->seen_main = true;
+		return;
+	}
+	if (strncmp(name, ACTION_PREFIX, strlen(ACTION_PREFIX)) == 0) {
+		name += strlen(ACTION_PREFIX);
+		while (*name == ' ')
+			name++;
+		if (!valid_action_name(name)) {
+			e = log_escape(name, strlen(name), 64);
+			perr(p, "\"%s\": action names are letters, digits, "
+			    "'.', '_' and '-'", e);
+			log_escape_free(e);
+		} else if ((p->cur = new_action(p, name)) != NULL)
+			p->kind = SEC_ACTION;
+		return;
+	}
+	e = log_escape(name, strlen(name), 64);
+	perr(p, "unknown section [%s] (expected [cert-watch] or "
+	    "[action NAME])", e);
+	log_escape_free(e);
+}
+
+/* Looks at a whole line before libinih does; false to hide it. */
+static bool
+inspect_line(struct parse *p, char *line)
+{
+	char	*s = line, *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0' || *s == '\n' || *s == '\r' || *s == ';' ||
+	    *s == '#')
+		return true;
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL) {
+			perr(p, "section header without ']'");
+			return false;
+		}
+		*end = '\0';
+		start_section(p, s + 1);
+		*end = ']';
+		return true;
+	}
+	if (strpbrk(s, "=:") == NULL && s == line) {
+		perr(p, "expected KEY = VALUE");
+		return false;
+	}
+	return true;
+}
+
+/* The reader libinih calls for each line: counts and inspects it. */
+static char *
+reader(char *str, int num, void *user)
+{
+	struct parse	*p = user;
+	int		 c;
+	size_t		 len;
+
+	if (fgets(str, num, p->f) == NULL)
+		return NULL;
+	p->line++;
+	len = strlen(str);
+	if (len > 0 && str[len - 1] != '\n' && !feof(p->f)) {
+		perr(p, "line longer than %d characters", num - 3);
+		while ((c = fgetc(p->f)) != EOF && c != '\n')
+			;
+		str[0] = '\0';
+		return str;
+	}
+	if (!inspect_line(p, str))
+		str[0] = '\0';
+	return str;
+}
+
+static void
+check_main(struct parse *p)
+{
+	struct cw_config	*c = p->conf;
+
+	if (c->max_settle_ms < c->settle_ms)
+		perr(p, "max_settle_ms (%" PRIu64 ") is below settle_ms "
+		    "(%" PRIu64 ")", c->max_settle_ms, c->settle_ms);
+	if (c->settle_ms == 0)
+		perr(p, "settle_ms must be above 0");
+	if (c->nactions == 0)
+		perr(p, "no [action NAME] section: nothing to do");
+}
+
+static struct cw_config *
+config_defaults(const char *path)
+{
+	struct cw_config	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->path = strdup(path);
+	c->live_dir = strdup(DEFAULT_LIVE_DIR);
+	c->state_file = strdup(DEFAULT_STATE_FILE);
+	c->settle_ms = DEFAULT_SETTLE_MS;
+	c->max_settle_ms = DEFAULT_MAX_SETTLE_MS;
+	if (c->path == NULL || c->live_dir == NULL || c->state_file == NULL) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct cw_config *
+config_load(const char *path)
+{
+	struct parse	 p;
+
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	if ((p.f = fopen(path, "re")) == NULL) {
+		log_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((p.conf = config_defaults(path)) == NULL) {
+		log_err("%s: out of memory", path);
+		goto out;
+	}
+	/* Line syntax is checked by inspect_line(); the return value of
+	 * libinih adds nothing to what was already reported. */
+	ini_parse_stream(reader, &p, handler, &p);
+	finish_section(&p);
+	if (ferror(p.f))
+		perr(&p, "read error");
+	check_main(&p);
+out:
+	seen_reset(&p);
+	fclose(p.f);
+	if (p.conf != NULL && p.errors > 0) {
+		log_err("%s: %d error%s", path, p.errors,
+		    p.errors == 1 ? "" : "s");
+		config_free(p.conf);
+		p.conf = NULL;
+	}
+	return p.conf;
+}
+
+void
+config_free(struct cw_config *c)
+{
+	size_t	 i, j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nactions; i++) {
+		action_free(c->actions[i].act);
+		for (j = 0; j < c->actions[i].ncerts; j++)
+			free(c->actions[i].certs[j]);
+		free(c->actions[i].certs);
+		free(c->actions[i].name);
+	}
+	free(c->actions);
+	free(c->path);
+	free(c->live_dir);
+	free(c->state_file);
+	free(c);
+}
+
+bool
+config_action_wants(const struct cw_action *ca, const char *cert)
+{
+	size_t	 i;
+
+	if (ca->all_certs)
+		return true;
+	for (i = 0; i < ca->ncerts; i++)
+		if (strcmp(ca->certs[i], cert) == 0)
+			return true;
+	return false;
+}
+
+void
+config_print_plan(const struct cw_config *c, FILE *out)
+{
+	size_t	 i, j;
+
+	fprintf(out, "%s: watch %s\n", c->path, c->live_dir);
+	fprintf(out, "  settle after %" PRIu64 " ms of quiet, at most %"
+	    PRIu64 " ms\n", c->settle_ms, c->max_settle_ms);
+	if (c->poll_interval_ms > 0)
+		fprintf(out, "  poll every %" PRIu64 " ms\n",
+		    c->poll_interval_ms);
+	fprintf(out, "  state in %s\n", c->state_file);
+	for (i = 0; i < c->nactions; i++) {
+		const struct cw_action	*a = &c->actions[i];
+
+		action_describe(a->act, out);
+		fprintf(out, "  for certificates:");
+		if (a->all_certs)
+			fprintf(out, " all");
+		for (j = 0; j < a->ncerts; j++)
+			fprintf(out, " %s", a->certs[j]);
+		fprintf(out, "\n  at most every %" PRIu64 " ms, given up "
+		    "after %u failures\n", a->min_interval_ms, a->retry_max);
+	}
+}

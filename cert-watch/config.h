@@ -1,0 +1,62 @@
+/*
+ * cert-watch's configuration: the [cert-watch] section and one
+ * [action NAME] section per action.
+ *
+ * Keys of an action section are handed to action_set(), except the
+ * three that concern scheduling (certs, min_interval, retry_max), which
+ * are kept here.  Errors are logged as "FILE:LINE: message", all of
+ * them, before the load fails.
+ */
+#ifndef CW_CONFIG_H
+#define CW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH	"/etc/cert-watch/cert-watch.ini"
+
+struct action;
+
+/* One [action NAME] section. */
+struct cw_action {
+	struct action	*act;		/* the action proper (action.h) */
+	char		*name;		/* NAME of the section */
+	char		**certs;	/* live/NAME names it serves */
+	size_t		 ncerts;
+	bool		 all_certs;	/* certs = * (the default) */
+	uint64_t	 min_interval_ms; /* least time between two runs */
+	unsigned	 retry_max;	/* failures in a row before giving up */
+};
+
+struct cw_config {
+	char		*path;		/* the file it was read from */
+	char		*live_dir;	/* e.g. /etc/letsencrypt/live */
+	char		*state_file;
+	uint64_t	 settle_ms;	/* quiet time that ends a burst */
+	uint64_t	 max_settle_ms;	/* longest wait for a burst to end */
+	uint64_t	 poll_interval_ms; /* 0: inotify where it works */
+	struct cw_action *actions;
+	size_t		 nactions;
+};
+
+/* Reads and checks path; NULL after logging every error found. */
+struct cw_config *config_load(const char *path);
+void		 config_free(struct cw_config *conf);
+
+/* Whether the action serves the certificate live/NAME. */
+bool		 config_action_wants(const struct cw_action *ca,
+		    const char *cert);
+
+/* Prints what the daemon would watch and do (--check). */
+void		 config_print_plan(const struct cw_config *conf, FILE *out);
+
+/*
+ * Parses a duration: a number with an optional unit (ms, s, m, h); a
+ * bare number is in unit_ms milliseconds.  0 or -1 (not logged).
+ */
+int		 config_parse_duration(const char *text, uint64_t unit_ms,
+		    uint64_t *out);
+
+#endif

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Configuration errors: every one reported as FILE:LINE, exit 2, an
+# unknown NAME is a usage error, and renew still serves the valid
+# sections while it skips the broken one.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/aw.sh"
+
+name=$(new_name config)
+add_site "$T/www" "$name"
+aw_config "$T/aw.ini" "$T/state" "$T/www" ok "$name"
+cat >>"$T/aw.ini" <<'CONF'
+
+[cert broken]
+domains = *.example.test
+webrot = /var/www
+key_type = ec-999
+CONF
+
+try "check reports each error with its line and exits 2"
+assert_status 2 "$AW" -c "$T/aw.ini" check
+assert_grep "aw.ini:1[0-9]: .*\*\.example\.test" "$ERR"
+assert_grep "aw.ini:1[0-9]: .*webrot.*did you mean \"webroot\"" "$ERR"
+assert_grep "aw.ini:1[0-9]: .*ec-999" "$ERR"
+
+try "renew issues the valid section, skips the broken one, exits 2"
+assert_status 2 "$AW" -c "$T/aw.ini" renew
+assert_grep "^ok: issued" "$OUT"
+assert_grep "broken: skipped" "$ERR"
+assert test -e "$T/state/live/ok/cert.pem"
+assert test ! -e "$T/state/live/broken"
+
+try "an unknown NAME is a usage error"
+assert_status 2 "$AW" -c "$T/aw.ini" issue nosuch
+assert_grep "nosuch" "$ERR"
+
+try "a missing configuration file is named"
+assert_status 2 "$AW" -c "$T/missing.ini" renew
+assert_grep "missing.ini" "$ERR"
+
+try "usage errors exit 2"
+assert_status 2 "$AW" -c "$T/aw.ini" frobnicate
+assert_status 2 "$AW" -c "$T/aw.ini" issue
+assert_status 0 "$AW" --version
+assert_grep "^acme-webroot [0-9]" "$OUT"
+
+pass

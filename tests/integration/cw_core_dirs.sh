@@ -1,0 +1,91 @@
+#!/bin/bash
+# Certificate directories that come, go and are exchanged while
+# cert-watch runs; a mismatched key and certificate.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/cw_core.inc"
+
+live=$T/le/live
+cw_lineage "$live" a.example.test
+cw_conf "$T/cw.ini" "$live"
+cw_start "$T/cw.ini"
+
+try "a renewal gives one run"
+n=$(cw_bursts)
+cw_lineage "$live" a.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 1
+
+try "a mismatched key and certificate: no run, an error naming them"
+n=$(cw_bursts)
+cw_mismatch "$live" a.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 1
+assert_grep "$live/a.example.test/privkey.pem does not match $live/a.example.test/fullchain.pem" "$CW_LOG"
+
+try "fixed: one run"
+n=$(cw_bursts)
+cw_lineage "$live" a.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 2
+
+try "a directory made after start is watched and acted on"
+n=$(cw_bursts)
+cw_lineage "$live" new.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 3
+assert_eq "$(tail -n 1 "$T/runs")" new.example.test
+n=$(cw_bursts)
+cw_lineage "$live" new.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 4
+
+try "a removed directory is logged and not acted on"
+n=$(cw_bursts)
+rm -r "$live/new.example.test"
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 4
+assert_grep "$live/new.example.test: removed" "$CW_LOG"
+
+try "recreated, it is acted on again"
+n=$(cw_bursts)
+cw_lineage "$live" new.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 5
+
+try "a directory exchanged into place is acted on and watched"
+mkdir "$live/.x.example.test.new"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$live/.x.example.test.new/privkey.pem" \
+    -out "$live/.x.example.test.new/fullchain.pem" \
+    -subj /CN=x.example.test -days 2 2>/dev/null
+n=$(cw_bursts)
+python3 - "$live/.x.example.test.new" "$live/a.example.test" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+if libc.renameat2(AT_FDCWD, sys.argv[1].encode(), AT_FDCWD,
+                  sys.argv[2].encode(), RENAME_EXCHANGE) != 0:
+    sys.exit("renameat2: " + os.strerror(ctypes.get_errno()))
+PY
+rm -r "$live/.x.example.test.new"
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 6
+assert_eq "$(tail -n 1 "$T/runs")" a.example.test
+n=$(cw_bursts)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$live/a.example.test/k.tmp" -out "$live/a.example.test/c.tmp" \
+    -subj /CN=a.example.test -days 2 2>/dev/null
+mv "$live/a.example.test/c.tmp" "$live/a.example.test/fullchain.pem"
+mv "$live/a.example.test/k.tmp" "$live/a.example.test/privkey.pem"
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" 7
+
+try "nothing is logged while idle"
+size=$(stat -c %s "$CW_LOG")
+n=$(cw_bursts)
+wait_until 2 false 2>/dev/null || true
+assert_eq "$(stat -c %s "$CW_LOG")" "$size"
+assert_eq "$(cw_bursts)" "$n"
+
+cw_stop
+pass

@@ -1,0 +1,102 @@
+#!/bin/bash
+# The daemon under a (test) service manager: READY=1 once watching,
+# STATUS=, RELOADING=1 then READY=1 around SIGHUP, a configuration with
+# errors kept out, SIGTERM ends it cleanly; --check and its exit codes;
+# journald priority prefixes; live_dir appearing after start; polling.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/cw_core.inc"
+
+live=$T/le/live
+cw_lineage "$live" a.example.test
+cw_conf "$T/cw.ini" "$live"
+
+try "--check prints the plan and exits 0"
+assert_status 0 "$CW" -c "$T/cw.ini" --check
+assert_grep "watch $live" "$OUT"
+assert_grep "settle after 200 ms" "$OUT"
+
+try "--check names FILE:LINE of every error and exits 2"
+cw_conf "$T/bad.ini" "$live" "retry_max = many" "bogus_key = 1" \
+    "[cert-watch]" "settle_msec = 5"
+assert_status 2 "$CW" -c "$T/bad.ini" --check
+assert_grep "bad.ini:11: retry_max: \"many\"" "$ERR"
+assert_grep "bad.ini:12: .*bogus_key" "$ERR"
+assert_grep "bad.ini:13: \[cert-watch\] given twice" "$ERR"
+assert_grep "bad.ini:14: unknown key \"settle_msec\" .*\"settle_ms\"" "$ERR"
+assert_status 2 "$CW" -c "$T/missing.ini" --check
+assert_grep "missing.ini" "$ERR"
+assert_status 0 "$CW" --version
+assert_status 0 "$CW" -h
+assert_status 2 "$CW" --no-such-option
+
+try "READY=1 and an idle STATUS= once watching"
+cw_start "$T/cw.ini"
+assert_grep '^READY=1$' "$CW_NOTIFY"
+assert_grep '^STATUS=idle; watching 1 certificates in ' "$CW_NOTIFY"
+
+try "log lines carry journald priority prefixes"
+n=$(cw_bursts)
+cw_mismatch "$live" a.example.test
+cw_wait_idle_after "$n"
+assert_grep '^<3>.*does not match' "$CW_LOG"
+cw_lineage "$live" a.example.test
+
+try "SIGHUP with a broken configuration keeps the running one"
+cp "$T/cw.ini" "$T/good.ini"
+cp "$T/bad.ini" "$T/cw.ini"
+kill -HUP "$CW_PID"
+wait_until 10 grep -q 'not reloaded' "$CW_LOG"
+assert_grep '^RELOADING=1' "$CW_NOTIFY"
+cw_wait_notified '^READY=1' 2
+n=$(cw_bursts)
+cw_lineage "$live" a.example.test
+cw_wait_idle_after "$n"
+runs=$(cw_runs)
+assert test "$runs" -ge 1
+
+try "SIGHUP with a good configuration applies it"
+cw_conf "$T/cw.ini" "$live" "[action second]" "type = exec" \
+    "command = echo second >> $T/second" "min_interval = 0"
+n=$(cw_bursts)
+kill -HUP "$CW_PID"
+cw_wait_notified '^READY=1' 3
+cw_wait_idle_after "$n"
+refute test -e "$T/second"	# a new action records, does not act
+n=$(cw_bursts)
+cw_lineage "$live" a.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" $((runs + 1))
+assert_eq "$(wc -l <"$T/second")" 1
+
+try "SIGTERM: clean exit"
+cw_stop
+assert_grep '^STOPPING=1' "$CW_NOTIFY"
+
+try "a live_dir made after start is watched"
+late=$T/late/le/live
+cw_conf "$T/late.ini" "$late"
+sed -i "s|$T/state.json|$T/late-state.json|" "$T/late.ini"
+cw_start "$T/late.ini"
+assert_grep 'waiting for .* to appear' "$CW_NOTIFY"
+mkdir -p "$late"
+cw_lineage "$late" a.example.test
+wait_until 10 grep -q 'watching 1 certificates' "$CW_NOTIFY"
+n=$(cw_bursts)
+cw_lineage "$late" a.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(tail -n 1 "$T/runs")" a.example.test
+cw_stop
+
+try "poll_interval polls instead of inotify"
+cw_conf "$T/poll.ini" "$live" 
+sed -i "s|^max_settle_ms = .*|&\npoll_interval = 300ms|" "$T/poll.ini"
+cw_start "$T/poll.ini"
+assert_grep 'polling 1 certificates' "$CW_NOTIFY"
+runs=$(cw_runs)
+n=$(cw_bursts)
+cw_lineage "$live" a.example.test
+cw_wait_idle_after "$n"
+assert_eq "$(cw_runs)" $((runs + 1))
+cw_stop
+
+pass

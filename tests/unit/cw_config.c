@@ -1,0 +1,197 @@
+/*
+ * cert-watch's configuration: values, defaults, and every error named
+ * with its file and line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "t.h"
+
+static char	 dir[] = "/tmp/cw_config.XXXXXX";
+static char	 errors[8192];
+
+/* Loads text as a configuration; what was logged ends in errors. */
+static struct cw_config *
+load(const char *text)
+{
+	struct cw_config	*c;
+	char			 path[256], errpath[256];
+	FILE			*f, *e;
+	size_t			 n;
+	int			 saved;
+
+	snprintf(path, sizeof(path), "%s/cw.ini", dir);
+	snprintf(errpath, sizeof(errpath), "%s/err", dir);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	e = freopen(errpath, "w", stderr);
+	c = config_load(path);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	(void)e;
+	f = fopen(errpath, "r");
+	n = fread(errors, 1, sizeof(errors) - 1, f);
+	errors[n] = '\0';
+	fclose(f);
+	return c;
+}
+
+static bool
+logged(const char *what)
+{
+	if (strstr(errors, what) != NULL)
+		return true;
+	fprintf(stdout, "not logged: %s\nlog:\n%s", what, errors);
+	return false;
+}
+
+static void
+test_good(void)
+{
+	struct cw_config	*c;
+
+	c = load("; comment\n[cert-watch]\nlive_dir = /srv/live\n"
+	    "settle_ms = 150\nmax_settle_ms = 2s\npoll_interval = 3\n"
+	    "state_file = /srv/state.json\n\n"
+	    "[action one]\ntype = exec\ncommand = true\n"
+	    "certs = a.example, b.example c.example\nmin_interval = 1m\n"
+	    "retry_max = 2\n"
+	    "[action two]\ntype = exec\ncommand = true\n");
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_STR(c->live_dir, "/srv/live");
+	CHECK_STR(c->state_file, "/srv/state.json");
+	CHECK(c->settle_ms == 150);
+	CHECK(c->max_settle_ms == 2000);
+	CHECK(c->poll_interval_ms == 3000);
+	CHECK(c->nactions == 2);
+	CHECK_STR(c->actions[0].name, "one");
+	CHECK(c->actions[0].ncerts == 3);
+	CHECK(!c->actions[0].all_certs);
+	CHECK(config_action_wants(&c->actions[0], "b.example"));
+	CHECK(!config_action_wants(&c->actions[0], "d.example"));
+	CHECK(c->actions[0].min_interval_ms == 60000);
+	CHECK(c->actions[0].retry_max == 2);
+	CHECK(c->actions[1].all_certs);
+	CHECK(config_action_wants(&c->actions[1], "d.example"));
+	CHECK(c->actions[1].retry_max == 5);
+	config_free(c);
+}
+
+static void
+test_defaults(void)
+{
+	struct cw_config	*c;
+
+	c = load("[action a]\ntype = exec\ncommand = true\n");
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_STR(c->live_dir, "/etc/letsencrypt/live");
+	CHECK_STR(c->state_file, "/var/lib/cert-watch/state.json");
+	CHECK(c->settle_ms == 2000);
+	CHECK(c->max_settle_ms == 60000);
+	CHECK(c->poll_interval_ms == 0);
+	config_free(c);
+}
+
+static void
+test_errors(void)
+{
+	char	 longline[400];
+
+	CHECK(load("[cert-watch]\nsettle_msec = 5\n") == NULL);
+	CHECK(logged("cw.ini:2: unknown key \"settle_msec\" "
+	    "(did you mean \"settle_ms\"?)"));
+	CHECK(logged("no [action NAME] section"));
+
+	CHECK(load("[cert-watch]\nsettle_ms = 5\nsettle_ms = 6\n"
+	    "[cert-watch]\n[weird]\nx = 1\n[action a]\ntype = exec\n"
+	    "command = true\n[action a]\n") == NULL);
+	CHECK(logged("cw.ini:3: \"settle_ms\" given twice"));
+	CHECK(logged("cw.ini:4: [cert-watch] given twice"));
+	CHECK(logged("cw.ini:5: unknown section [weird]"));
+	CHECK(logged("cw.ini:10: [action a] given twice"));
+
+	CHECK(load("x = 1\n[cert-watch]\nlive_dir = relative\n"
+	    "settle_ms = soon\nmax_settle_ms = 100\nsettle_ms = 200\n"
+	    "just words\n[action b/c]\n") == NULL);
+	CHECK(logged("cw.ini:1: key outside of any section"));
+	CHECK(logged("cw.ini:3: \"relative\" is not an absolute path"));
+	CHECK(logged("cw.ini:4: settle_ms: \"soon\" is not a duration"));
+	CHECK(logged("cw.ini:7: expected KEY = VALUE"));
+	CHECK(logged("cw.ini:8: \"b/c\": action names"));
+
+	CHECK(load("[cert-watch]\nmax_settle_ms = 100\nsettle_ms = 200\n"
+	    "[action a]\ntype = exec\ncommand = true\ncerts = ../x\n"
+	    "retry_max = 0\nmin_interval = 5 parsecs\n") == NULL);
+	CHECK(logged("max_settle_ms (100) is below settle_ms (200)"));
+	CHECK(logged("cw.ini:7: certs: \"../x\" is not a certificate"));
+	CHECK(logged("cw.ini:8: retry_max: \"0\""));
+	CHECK(logged("cw.ini:9: min_interval: \"5 parsecs\""));
+
+	memset(longline, 'a', sizeof(longline) - 2);
+	memcpy(longline, "live_dir = /", 12);
+	longline[sizeof(longline) - 2] = '\n';
+	longline[sizeof(longline) - 1] = '\0';
+	CHECK(load("[cert-watch]\n") == NULL);
+	{
+		char	 text[600];
+
+		snprintf(text, sizeof(text), "[cert-watch]\n%s[action a]\n"
+		    "type = exec\ncommand = true\n", longline);
+		CHECK(load(text) == NULL);
+		CHECK(logged("cw.ini:2: line longer than"));
+	}
+}
+
+static void
+test_durations(void)
+{
+	uint64_t	 v = 0;
+
+	CHECK(config_parse_duration("250", 1, &v) == 0 && v == 250);
+	CHECK(config_parse_duration("3", 1000, &v) == 0 && v == 3000);
+	CHECK(config_parse_duration("3ms", 1000, &v) == 0 && v == 3);
+	CHECK(config_parse_duration("2 h", 1, &v) == 0 && v == 7200000);
+	CHECK(config_parse_duration("1m", 1, &v) == 0 && v == 60000);
+	CHECK(config_parse_duration("-1", 1, &v) == -1);
+	CHECK(config_parse_duration("", 1, &v) == -1);
+	CHECK(config_parse_duration("5x", 1, &v) == -1);
+	CHECK(config_parse_duration("99999999999", 1, &v) == -1);
+}
+
+static void
+cleanup(void)
+{
+	char	 path[256];
+
+	snprintf(path, sizeof(path), "%s/cw.ini", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/err", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	log_setup("cw_config", LOG_WARNING, false);
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	test_good();
+	test_defaults();
+	test_errors();
+	test_durations();
+	cleanup();
+	return t_done("cw_config");
+}
