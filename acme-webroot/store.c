@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "failpoint.h"
 #include "fsutil.h"
 #include "log.h"
 #include "store.h"
@@ -769,6 +770,7 @@ switch_live(int livefd, const char *livepath, const char *name,
 		if (replace_links(livefd, livepath, name, n, mode, gid) == -1)
 			return -1;
 	}
+	failpoint("live-exchanged");
 	if (fsync(livefd) == -1) {
 		log_err("%s: fsync: %s", livepath, strerror(errno));
 		return -1;
@@ -820,8 +822,10 @@ store_install(const char *state_dir, const char *name,
 	if (highest_version(archfd, arch, &n) == -1)
 		goto out;
 	n++;
-	if (write_archive(archfd, arch, f, n, keymode, gid) == -1 ||
-	    write_live(livefd, live, new, DIR_MAKE_NEW, name, n, dirmode,
+	if (write_archive(archfd, arch, f, n, keymode, gid) == -1)
+		goto out;
+	failpoint("archive-written");
+	if (write_live(livefd, live, new, DIR_MAKE_NEW, name, n, dirmode,
 	    dirgid) == -1 ||
 	    switch_live(livefd, live, name, n, dirmode, dirgid) == -1)
 		goto out;
