@@ -537,6 +537,14 @@ cert_renew(struct run *run, struct cert_conf *cc)
 		    gmtime(&info.renew_at));
 		log_info("not due before %s", conf);
 		rc = 0;
+		/* An order left in flight while the live version is good
+		 * was installed by a run killed before it could say so. */
+		if (st.order_url != NULL) {
+			free(st.order_url);
+			st.order_url = NULL;
+			store_pending_key_forget(cc->state_dir, cc->name);
+			store_state_save(cc->state_dir, cc->name, &st);
+		}
 	}
 
 	/* A deploy hook that failed once is owed until it succeeds. */
