@@ -187,6 +187,12 @@ session_get(struct run *run, const struct cert_conf *cc)
 	if (s->directory == NULL || s->account_key == NULL ||
 	    s->state_dir == NULL || session_open(run, s, cc) == -1)
 		s->broken = true;
+	/* Refused an account for a while: every order waits as long. */
+	if (s->broken && acme_problem_is(&s->acme, "rateLimited")) {
+		s->broken = false;
+		s->limited_until = s->acme.retry_after ? s->acme.retry_after :
+		    time(NULL) + 3600;
+	}
 	return s;
 }
 
