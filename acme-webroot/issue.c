@@ -188,11 +188,9 @@ session_get(struct run *run, const struct cert_conf *cc)
 	    s->state_dir == NULL || session_open(run, s, cc) == -1)
 		s->broken = true;
 	/* Refused an account for a while: every order waits as long. */
-	if (s->broken && acme_problem_is(&s->acme, "rateLimited")) {
-		s->broken = false;
+	if (s->broken && acme_problem_is(&s->acme, "rateLimited"))
 		s->limited_until = s->acme.retry_after ? s->acme.retry_after :
 		    time(NULL) + 3600;
-	}
 	return s;
 }
 
@@ -454,16 +452,16 @@ may_order(struct run *run, struct session *s, const struct store_state *st)
 	char	 when[32];
 	time_t	 now = time(NULL);
 
-	if (s == NULL || s->broken) {
-		log_err("%s: CA not usable in this run (see above)",
-		    s != NULL ? s->directory : "CA");
-		return false;
-	}
-	if (s->limited_until > now) {
+	if (s != NULL && s->limited_until != 0) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 		    gmtime(&s->limited_until));
 		log_err("deferred: %s rate-limits this account until %s",
 		    s->directory, when);
+		return false;
+	}
+	if (s == NULL || s->broken) {
+		log_err("%s: CA not usable in this run (see above)",
+		    s != NULL ? s->directory : "CA");
 		return false;
 	}
 	if (!run->force && st->next_try > now) {
