@@ -24,6 +24,7 @@
 
 #include <ini.h>
 
+#include "hint.h"
 #include "log.h"
 #include "config.h"
 #include "names.h"
@@ -338,51 +339,6 @@ value_err(struct loader *ld, struct section *sec, const struct entry *e,
 	    sec->label, msg);
 }
 
-/* Levenshtein distance, for "did you mean"; large for long words. */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t	 row[65], i, j, diag, up, la = strlen(a), lb = strlen(b);
-
-	if (la >= NELEM(row) || lb >= NELEM(row))
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			row[j] = diag + (tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]));
-			if (up + 1 < row[j])
-				row[j] = up + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* The closest of words to typed, if it is close enough to be meant. */
-static const char *
-closest(const char *typed, const char *const *words, size_t n)
-{
-	const char	*best = NULL;
-	size_t		 i, d, bestd = SIZE_MAX, limit;
-
-	limit = strlen(typed) < 5 ? 1 : 2;
-	for (i = 0; i < n; i++) {
-		d = distance(typed, words[i]);
-		if (d <= limit && d < bestd) {
-			best = words[i];
-			bestd = d;
-		}
-	}
-	return best;
-}
-
 /* Keys */
 
 static const struct key_info *
@@ -409,7 +365,7 @@ key_hint(const char *key, char *hint, size_t len)
 	hint[0] = '\0';
 	for (i = 0; i < NELEM(keys); i++)
 		words[i] = keys[i].name;
-	if ((best = closest(key, words, NELEM(words))) != NULL) {
+	if ((best = hint_closest(key, words, NELEM(words))) != NULL) {
 		snprintf(hint, len, " (did you mean \"%s\"?)", best);
 		return;
 	}
@@ -419,7 +375,7 @@ key_hint(const char *key, char *hint, size_t len)
 		return;
 	memcpy(head, key, (size_t)(dot - key));
 	head[dot - key] = '\0';
-	if (distance(head, "webroot") <= 2)
+	if (hint_distance(head, "webroot") <= 2)
 		snprintf(hint, len, " (did you mean \"webroot%.*s\"?)",
 		    SHOWN_MAX, dot);
 }
@@ -608,7 +564,7 @@ open_section(struct reader *rd, char *text)
 	else {
 		/* Keys meant for an unknown section could be defaults:
 		 * nothing can be trusted. */
-		hint = closest(kind, kinds, NELEM(kinds));
+		hint = hint_closest(kind, kinds, NELEM(kinds));
 		conf_err(ld, NULL, rd->file, rd->lineno, "unknown section "
 		    "kind \"%s\"%s%s%s", q(ld, kind),
 		    hint ? " (did you mean \"" : "", hint ? hint : "",
