@@ -59,7 +59,7 @@ CW_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/cw_*.c))
 CO_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/common_*.c))
 UNITS	= $(AW_UNIT) $(CW_UNIT) $(CO_UNIT)
 
-.PHONY: all units check deps demo install clean fuzz bench
+.PHONY: all units san check deps demo install clean fuzz bench
 
 all: $(AW_BIN) $(CW_BIN)
 
@@ -102,13 +102,19 @@ $(B)/unit/common_%: tests/unit/common_%.c $(COMMON_OBJ)
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(AW_CFLAGS) $(ALL_CFLAGS) \
 	    $(LDFLAGS) -o $@ $^ $(AW_LIBS)
 
+SAN_MAKE = $(MAKE) B=build-san CFLAGS="-O1 -g $(WERROR)" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all"
+
+# The sanitizer variant alone; the integration tests prefer it.
+san:
+	+$(SAN_MAKE) all units
+
 # Installs the Debian packages the build and the tests need (as root),
 # builds a plain and a sanitizer variant, and runs the whole suite.
 check: deps
 	$(MAKE) all units CFLAGS="$(CFLAGS) -Werror"
-	$(MAKE) B=build-san all units CFLAGS="-O1 -g -Werror" \
-	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer \
-	    -fno-sanitize-recover=all"
+	$(MAKE) WERROR=-Werror san
 	tests/run
 
 deps:

@@ -552,6 +552,7 @@ acme_poll(struct acme *acme, const char *url, const char *finals,
 {
 	struct reply	 r;
 	const char	*status;
+	char		 last[32], *esc;
 	long		 delay = POLL_FIRST_MS;
 	time_t		 later;
 
@@ -572,10 +573,14 @@ acme_poll(struct acme *acme, const char *url, const char *finals,
 
 		log_debug("%s: %s, polling", url, status);
 		later = http_retry_after(&r.http, time(NULL));
+		snprintf(last, sizeof(last), "%s", status);
 		reply_clear(&r);
 		if (wait_ms(acme, delay, later) == -1) {
-			log_err("%s: still \"%s\" when time ran out", url,
-			    status);
+			esc = log_escape(last, strlen(last), sizeof(last));
+			log_err("%s: still \"%s\" when %s", url, esc,
+			    acme->stop != NULL && *acme->stop ?
+			    "interrupted" : "time ran out");
+			log_escape_free(esc);
 			return -1;
 		}
 		if ((delay *= 2) > POLL_MAX_MS)

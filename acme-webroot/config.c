@@ -24,6 +24,7 @@
 
 #include <ini.h>
 
+#include "hint.h"
 #include "log.h"
 #include "config.h"
 #include "names.h"
@@ -37,6 +38,7 @@
 
 /* One file read, the main one or an include. */
 struct conf_file {
+	size_t	 index;		/* in the order files were opened */
 	char	*path;		/* as given, or as glob(3) found it */
 	char	*real;		/* realpath(3), to recognise it again */
 	char	*shown;		/* path escaped, for messages */
@@ -46,22 +48,30 @@ struct conf_file {
 struct entry {
 	char			*key;	/* in full, as written */
 	char			*value;	/* as libinih left it */
-	const struct conf_file	*file;
+	const struct conf_file	*file;	/* where the line is */
 	int			 line;
 	bool			 cont;	/* an indented continuation line */
 };
 
 /* A section as written, before [defaults] are applied. */
 struct section {
-	char			*name;	/* NAME of [cert NAME], NULL otherwise */
+	char			*name;	/* NAME of [cert NAME], or NULL */
 	char			*label;	/* "[cert NAME]", escaped */
-	const struct conf_file	*file;
+	const struct conf_file	*file;	/* where its [...] line is */
 	int			 line;
 	bool			 defaults; /* a [defaults] section */
 	bool			 bad;	/* an error was found in it */
 	bool			 discard; /* not to become a cert_conf */
-	struct entry		*entries;
+	struct entry		*entries; /* its lines, in order */
 	size_t			 nentries;
+};
+
+/* An error, kept so that all are shown in file and line order. */
+struct conf_msg {
+	size_t	 file;		/* conf_file index */
+	int	 line;
+	size_t	 seq;		/* order found, for equal lines */
+	char	*text;		/* "FILE:LINE: message" */
 };
 
 /* One config_load(). */
@@ -73,10 +83,12 @@ struct loader {
 	size_t			  nsections;
 	struct section		 *defaults;	/* the first [defaults] */
 	bool			  global_bad;	/* every section is invalid */
-	bool			  oom;
+	bool			  oom;		/* memory ran out: fail */
 	int			  depth;	/* of includes */
 	char			 *pool[POOL_SIZE]; /* escaped message parts */
 	size_t			  npool;
+	struct conf_msg		 *msgs;		/* errors not yet logged */
+	size_t			  nmsgs;
 };
 
 /*
@@ -90,11 +102,11 @@ struct reader {
 	FILE			*fp;
 	char			*raw;		/* getline(3) buffer */
 	size_t			 rawsize;
-	int			 lineno;
-	int			 read_errno;
+	int			 lineno;	/* of the line just read */
+	int			 read_errno;	/* why reading stopped early */
 	bool			 in_section;	/* a section line was seen */
 	struct section		*cur;		/* NULL: keys are dropped */
-	char			*last_key;
+	char			*last_key;	/* of the last key line */
 	bool			 ignore_key;	/* last_key's lines dropped */
 	bool			 cont;		/* this line continues */
 	bool			 semicolon;	/* its value holds " ;" */
@@ -136,6 +148,7 @@ static const struct key_info keys[] = {
 	{ "post_hook",	 V_HOOK,	IN_ANY,	AT(post_hook),	 true },
 	{ "deploy_hook", V_HOOK,	IN_ANY,	AT(deploy_hook), true },
 	{ "hook_timeout", V_SECONDS,	IN_ANY,	AT(hook_timeout), false },
+	{ "timeout",	 V_SECONDS,	IN_ANY,	AT(timeout),	 false },
 	{ "key_group",	 V_GROUP,	IN_ANY,	AT(key_group),	 true },
 	{ "max_names",	 V_COUNT,	IN_ANY,	AT(max_names),	 false },
 	{ "include",	 V_INCLUDE,	IN_DEFAULTS, 0,		 false },
@@ -229,7 +242,59 @@ q(struct loader *ld, const char *text)
 	return e;
 }
 
-/* Logs FILE:LINE: message, counts it, and marks what it invalidates:
+/* Values are checked after the whole file is read, so errors are found
+ * out of line order; they are sorted before they are logged. */
+static void
+keep_msg(struct loader *ld, const struct conf_file *f, int line,
+    const char *msg)
+{
+	struct conf_msg	*v;
+	char		*text;
+
+	if (asprintf(&text, "%s:%d: %s", f->shown, line, msg) == -1) {
+		log_err("%s:%d: %s", f->shown, line, msg);
+		return;
+	}
+	if ((v = reallocarray(ld->msgs, ld->nmsgs + 1, sizeof(*v))) ==
+	    NULL) {
+		log_err("%s", text);
+		free(text);
+		return;
+	}
+	ld->msgs = v;
+	v[ld->nmsgs] = (struct conf_msg){ f->index, line, ld->nmsgs, text };
+	ld->nmsgs++;
+}
+
+static int
+msg_order(const void *a, const void *b)
+{
+	const struct conf_msg	*x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+log_msgs(struct loader *ld)
+{
+	size_t	 i;
+
+	if (ld->nmsgs > 0)
+		qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), msg_order);
+	for (i = 0; i < ld->nmsgs; i++) {
+		log_err("%s", ld->msgs[i].text);
+		free(ld->msgs[i].text);
+	}
+	free(ld->msgs);
+	ld->msgs = NULL;
+	ld->nmsgs = 0;
+}
+
+/* Reports FILE:LINE: message, counts it, and marks what it invalidates:
  * its [cert NAME], or everything when it is outside one. */
 static void
 conf_err(struct loader *ld, struct section *sec, const struct conf_file *f,
@@ -245,7 +310,7 @@ conf_err(struct loader *ld, struct section *sec, const struct conf_file *f,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_err("%s:%d: %s", f->shown, line, msg);
+	keep_msg(ld, f, line, msg);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
 	ld->cfg->nerrors++;
@@ -274,51 +339,6 @@ value_err(struct loader *ld, struct section *sec, const struct entry *e,
 	    sec->label, msg);
 }
 
-/* Levenshtein distance, for "did you mean"; large for long words. */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t	 row[65], i, j, diag, up, la = strlen(a), lb = strlen(b);
-
-	if (la >= NELEM(row) || lb >= NELEM(row))
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			row[j] = diag + (tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]));
-			if (up + 1 < row[j])
-				row[j] = up + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* The closest of words to typed, if it is close enough to be meant. */
-static const char *
-closest(const char *typed, const char *const *words, size_t n)
-{
-	const char	*best = NULL;
-	size_t		 i, d, bestd = SIZE_MAX, limit;
-
-	limit = strlen(typed) < 5 ? 1 : 2;
-	for (i = 0; i < n; i++) {
-		d = distance(typed, words[i]);
-		if (d <= limit && d < bestd) {
-			best = words[i];
-			bestd = d;
-		}
-	}
-	return best;
-}
-
 /* Keys */
 
 static const struct key_info *
@@ -345,7 +365,7 @@ key_hint(const char *key, char *hint, size_t len)
 	hint[0] = '\0';
 	for (i = 0; i < NELEM(keys); i++)
 		words[i] = keys[i].name;
-	if ((best = closest(key, words, NELEM(words))) != NULL) {
+	if ((best = hint_closest(key, words, NELEM(words))) != NULL) {
 		snprintf(hint, len, " (did you mean \"%s\"?)", best);
 		return;
 	}
@@ -355,7 +375,7 @@ key_hint(const char *key, char *hint, size_t len)
 		return;
 	memcpy(head, key, (size_t)(dot - key));
 	head[dot - key] = '\0';
-	if (distance(head, "webroot") <= 2)
+	if (hint_distance(head, "webroot") <= 2)
 		snprintf(hint, len, " (did you mean \"webroot%.*s\"?)",
 		    SHOWN_MAX, dot);
 }
@@ -449,9 +469,11 @@ cert_name_ok(const char *name, char *why, size_t len)
 	else if (name[0] == '.')
 		snprintf(why, len, "has a NAME starting with '.'");
 	else {
+		/* ASCII whatever the locale: NAME becomes a path. */
 		for (p = name; *p != '\0'; p++)
-			if (!isalnum((unsigned char)*p) &&
-			    strchr(".-_", *p) == NULL)
+			if (strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_", *p) ==
+			    NULL)
 				break;
 		if (*p == '\0')
 			return true;
@@ -542,7 +564,7 @@ open_section(struct reader *rd, char *text)
 	else {
 		/* Keys meant for an unknown section could be defaults:
 		 * nothing can be trusted. */
-		hint = closest(kind, kinds, NELEM(kinds));
+		hint = hint_closest(kind, kinds, NELEM(kinds));
 		conf_err(ld, NULL, rd->file, rd->lineno, "unknown section "
 		    "kind \"%s\"%s%s%s", q(ld, kind),
 		    hint ? " (did you mean \"" : "", hint ? hint : "",
@@ -691,10 +713,11 @@ cont_line(struct reader *rd, const char *s)
 	rd->cont = true;
 	if (rd->ignore_key || rd->cur == NULL)
 		return LINE_CONT;
-	if (strchr(s, '=') != NULL) {
+	if (strchr(s, '=') != NULL || *s == '[') {
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "indented line "
-		    "continues %s in %s: a key = value line must not be "
-		    "indented", q(ld, rd->last_key), rd->cur->label);
+		    "continues %s in %s: a %s line must not be indented",
+		    q(ld, rd->last_key), rd->cur->label,
+		    *s == '[' ? "[section]" : "key = value");
 		rd->ignore = true;
 	} else if (strcmp(rd->last_key, "domains") != 0) {
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "indented line "
@@ -740,9 +763,9 @@ check_line(struct reader *rd, char *line, size_t len, size_t room)
 		conf_err(rd->ld, rd->cur, rd->file, rd->lineno, "line holds "
 		    "a NUL byte");
 		skip = true;
-	} else if (len + 2 > room) {
+	} else if (len + 1 > room) {
 		conf_err(rd->ld, rd->cur, rd->file, rd->lineno, "line is "
-		    "%zu bytes long, libinih reads only %zu", len, room - 2);
+		    "%zu bytes long, libinih reads only %zu", len, room - 1);
 		skip = true;
 	}
 	rd->ignore = rd->ignore || rd->ignore_key || rd->cur == NULL;
@@ -783,7 +806,9 @@ read_line(char *buf, int num, void *stream)
 		len -= 3;
 	}
 	give = check_line(rd, line, (size_t)len, (size_t)num);
-	snprintf(buf, (size_t)num, "%s\n", give);
+	/* Without its newline, which libinih does not need, a line
+	 * may use the whole buffer. */
+	snprintf(buf, (size_t)num, "%s", give);
 	return buf;
 }
 
@@ -832,6 +857,22 @@ include_pattern(struct reader *rd, const char *value)
 	return full;
 }
 
+/* glob(3) gives its error callback no context, so the error that
+ * stopped it is kept here for the message. */
+static int	 glob_errno;
+
+/* A folder of the pattern that does not exist just matches nothing;
+ * any other error stops glob(3), lest files be skipped unseen. */
+static int
+glob_error(const char *epath, int eerrno)
+{
+	(void)epath;
+	if (eerrno == ENOENT || eerrno == ENOTDIR)
+		return 0;
+	glob_errno = eerrno;
+	return 1;
+}
+
 static void
 include_glob(struct reader *rd, const char *value)
 {
@@ -848,7 +889,8 @@ include_glob(struct reader *rd, const char *value)
 	}
 	if ((pattern = include_pattern(rd, value)) == NULL)
 		return;
-	rc = glob(pattern, GLOB_ERR, NULL, &g);
+	glob_errno = 0;
+	rc = glob(pattern, 0, glob_error, &g);
 	if (rc == GLOB_NOMATCH && has_glob_magic(value))
 		log_info("%s:%d: include \"%s\" matches no file",
 		    rd->file->shown, rd->lineno, q(ld, pattern));
@@ -857,15 +899,15 @@ include_glob(struct reader *rd, const char *value)
 		    "does not exist", q(ld, pattern));
 	else if (rc != 0)
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "include: %s "
-		    "cannot be read%s", q(ld, pattern),
-		    rc == GLOB_NOSPACE ? " (out of memory)" : "");
+		    "cannot be read: %s", q(ld, pattern),
+		    rc == GLOB_NOSPACE ? "out of memory" :
+		    strerror(glob_errno != 0 ? glob_errno : EIO));
 	else
 		for (i = 0; i < g.gl_pathc; i++)
 			parse_file(ld, g.gl_pathv[i], rd->file, rd->lineno);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
-	if (rc == 0)
-		globfree(&g);
+	globfree(&g);
 	free(pattern);
 }
 
@@ -902,6 +944,7 @@ add_file(struct loader *ld, const char *path, const char *real)
 		return NULL;
 	}
 	ld->files = v;
+	f->index = ld->nfiles;
 	v[ld->nfiles++] = f;
 	f->path = xstrdup(ld, path);
 	f->real = xstrdup(ld, real);
@@ -1041,9 +1084,12 @@ static bool
 parse_range(const char *v, long min, long max, long *out)
 {
 	const char	*rest;
+	long		 n;
 
-	return parse_num(v, &rest, out) && *rest == '\0' && *out >= min &&
-	    *out <= max;
+	if (!parse_num(v, &rest, &n) || *rest != '\0' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
 }
 
 /* "1/3", "25%", "30d", "12h", "90m", "600s". */
@@ -1358,7 +1404,8 @@ check_required(struct loader *ld, struct section *sec,
 	if (cc->directory == NULL)
 		conf_err(ld, sec, sec->file, sec->line, "%s has no "
 		    "directory, in it or in [defaults]", sec->label);
-	for (i = 0; i < cc->ndomains; i++)
+	/* A webroot.DOMAIN already reported would be reported again. */
+	for (i = 0; i < cc->ndomains && !sec->bad; i++)
 		if (cert_conf_webroot(cc, cc->domains[i]) == NULL)
 			conf_err(ld, sec, sec->file, sec->line, "%s has no "
 			    "webroot for %s (set webroot or webroot.%s)",
@@ -1387,6 +1434,7 @@ init_template(struct loader *ld, struct cert_conf *cc)
 	cc->key_type = KEY_TYPE_EC256;
 	cc->renew_kind = RENEW_DEFAULT;
 	cc->hook_timeout = CONFIG_HOOK_TIMEOUT;
+	cc->timeout = CONFIG_TIMEOUT;
 	cc->max_names = CONFIG_MAX_NAMES;
 }
 
@@ -1422,7 +1470,9 @@ resolve_cert(struct loader *ld, struct section *sec,
 	for (i = 0; i < sec->nentries; i++)
 		if (find_key(sec->entries[i].key) == &webroot_for)
 			apply_webroot_for(ld, sec, cc, &sec->entries[i]);
-	check_required(ld, sec, cc, any);
+	/* A repeated section has its keys checked, but is no whole. */
+	if (!sec->discard)
+		check_required(ld, sec, cc, any);
 }
 
 /* Applies [defaults] to each [cert NAME] and fills cfg->certs. */
@@ -1493,6 +1543,7 @@ free_loader(struct loader *ld)
 		free(ld->files[i]);
 	}
 	free(ld->files);
+	log_msgs(ld);
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
 }

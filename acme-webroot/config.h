@@ -7,6 +7,12 @@
  * [cert NAME] section marks that section invalid; an error in
  * [defaults], in an include, or outside any section marks every section
  * invalid.  `renew` processes the valid sections and skips the others.
+ *
+ * `include = GLOB` (in [defaults], as often as wanted) reads each file
+ * glob(3) finds, in name order, at that point; a relative GLOB is taken
+ * from the including file's folder, and a GLOB without wildcards must
+ * name a file.  A cert section may override any key of [defaults], and
+ * an empty value (`post_hook =`) unsets an optional one.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -23,6 +29,7 @@
 #define CONFIG_STATE_DIR	"/etc/letsencrypt"
 #define CONFIG_ACCOUNT_KEY	"/etc/acme-webroot/account.key"
 #define CONFIG_HOOK_TIMEOUT	300
+#define CONFIG_TIMEOUT		600
 #define CONFIG_MAX_NAMES	100
 
 /* How renew_before was given. */
@@ -30,7 +37,8 @@ enum renew_kind {
 	RENEW_DEFAULT,		/* not given: 1/3 of the lifetime, 1/2 under
 				 * 10 days */
 	RENEW_FRACTION,		/* "1/3" or "25%": renew_fraction */
-	RENEW_SECONDS,		/* "30d", "12h", "90m", "600s": renew_seconds */
+	RENEW_SECONDS,		/* "30d", "12h", "90m", "600s":
+				 * renew_seconds */
 };
 
 /* One [cert NAME] section with [defaults] applied.  Strings are owned
@@ -39,21 +47,25 @@ struct cert_conf {
 	char		*name;		/* NAME: the directory under live/ */
 	char		*file;		/* file holding the [cert NAME] line */
 	int		 line;		/* line of the [cert NAME] line */
-	bool		 valid;		/* no error in it, [defaults] or includes */
+	bool		 valid;		/* no error in it, nor in [defaults]
+					 * or includes */
 
-	char		**domains;	/* normalised, in config order, no dups */
+	char		**domains;	/* normalised, in config order, each
+					 * once */
 	size_t		 ndomains;
 
-	char		*webroot;	/* default webroot; NULL if every domain
-					 * has its own */
-	char		**webroot_domains; /* webroot.DOMAIN keys, normalised */
+	char		*webroot;	/* default webroot; NULL if every
+					 * domain has its own */
+	char		**webroot_domains; /* each webroot.DOMAIN's DOMAIN,
+					    * normalised */
 	char		**webroot_paths;   /* ... and their paths */
 	size_t		 nwebroots;
 
 	char		*directory;	/* ACME directory URL, https */
 	bool		 agree_tos;	/* the CA's terms are accepted */
 	char		*email;		/* account contact, NULL if none */
-	char		*ca_bundle;	/* trust for the CA's HTTPS, NULL: system */
+	char		*ca_bundle;	/* trust for the CA's HTTPS; NULL:
+					 * the system's */
 	char		*state_dir;	/* holds live/, archive/, accounts/ */
 	char		*account_key;	/* account key file, made if missing */
 	enum key_type	 key_type;	/* the certificate's key */
@@ -66,6 +78,8 @@ struct cert_conf {
 	char		*post_hook;	/* shell text, NULL if none */
 	char		*deploy_hook;	/* shell text, NULL if none */
 	long		 hook_timeout;	/* seconds before TERM, then KILL */
+	long		 timeout;	/* seconds of retries and polls for one
+					 * certificate before giving up */
 
 	char		*key_group;	/* group that may read private keys */
 	gid_t		 key_gid;	/* its gid, when has_key_group */
@@ -74,11 +88,16 @@ struct cert_conf {
 	long		 max_names;	/* most domains the section may list */
 };
 
-/* A whole configuration: the main file and everything it includes. */
+/*
+ * A whole configuration: the main file and everything it includes.
+ * certs holds every [cert NAME] in config order (an include's sections
+ * where the include line is), invalid ones too, except a section whose
+ * NAME is malformed or repeats an earlier one's: the earlier one is
+ * there, invalid.
+ */
 struct config {
 	char		*path;		/* the main file, as given */
-	struct cert_conf *certs;	/* every [cert NAME], in config order,
-					 * invalid ones included */
+	struct cert_conf *certs;	/* see above */
 	size_t		 ncerts;
 	int		 nerrors;	/* errors logged while loading */
 };

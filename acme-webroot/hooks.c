@@ -39,12 +39,48 @@ struct hook_env {
 };
 
 /* The output of a running hook, cut into lines. */
+#define TAIL_LINES	10
+
 struct hook_out {
 	const char	*label;
 	int		 fd;		/* read end of the pipe, or -1 */
 	char		 buf[LINE_MAX_LOG];
 	size_t		 len;
+	/* The last lines, escaped: shown with the error when the hook
+	 * fails and its output was not logged at the current level. */
+	char		*tail[TAIL_LINES];
+	size_t		 ntail;
 };
+
+static void
+tail_keep(struct hook_out *o, const char *line)
+{
+	char	*copy = strdup(line);
+
+	if (copy == NULL)
+		return;
+	if (o->ntail == TAIL_LINES) {
+		free(o->tail[0]);
+		memmove(o->tail, o->tail + 1,
+		    (TAIL_LINES - 1) * sizeof(o->tail[0]));
+		o->ntail--;
+	}
+	o->tail[o->ntail++] = copy;
+}
+
+/* After a failure: the last lines, unless they were shown already. */
+static void
+tail_flush(struct hook_out *o, bool failed)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->ntail; i++) {
+		if (failed && !log_enabled(LOG_NOTICE))
+			log_err("%s: %s", o->label, o->tail[i]);
+		free(o->tail[i]);
+	}
+	o->ntail = 0;
+}
 
 static bool
 env_is(const char *entry, const char *name)
@@ -252,6 +288,7 @@ out_lines(struct hook_out *o, bool flush)
 		    o->len - start;
 		esc = log_escape(o->buf + start, len, LINE_MAX_LOG);
 		log_notice("%s: %s", o->label, esc);
+		tail_keep(o, esc);
 		log_escape_free(esc);
 		start += len + (nl != NULL);
 	}
@@ -259,7 +296,7 @@ out_lines(struct hook_out *o, bool flush)
 	o->len -= start;
 }
 
-/* Reads what the pipe holds; closes it at EOF or on error. */
+/* Reads what the pipe holds now; closes it at EOF or on error. */
 static void
 out_read(struct hook_out *o)
 {
@@ -323,7 +360,7 @@ static int
 wait_hook(struct hook_out *o, pid_t pid, unsigned timeout, int *status)
 {
 	struct pollfd	 pfd[2];
-	double		 deadline = now() + timeout;
+	double		 deadline = now() + (timeout > 0 ? timeout : 1e9);
 	int		 pidfd, stage = 0, nfds, ms;
 	pid_t		 r;
 
@@ -357,8 +394,7 @@ wait_hook(struct hook_out *o, pid_t pid, unsigned timeout, int *status)
 	if (pidfd != -1)
 		close(pidfd);
 	/* Whatever it wrote before exiting, without waiting for more. */
-	if (o->fd != -1 && fcntl(o->fd, F_SETFL, O_NONBLOCK) != -1)
-		out_read(o);
+	out_read(o);
 	out_lines(o, true);
 	return r == pid ? 0 : -1;
 }
@@ -414,9 +450,13 @@ spawn(const char *label, const char *path, char *const argv[],
 	p[1] = -1;
 	o.fd = p[0];
 	p[0] = -1;
+	/* Our end only: reads stop at what is there, never wait for more. */
+	if (fcntl(o.fd, F_SETFL, O_NONBLOCK) == -1)
+		log_warn("%s: output pipe: %s", label, strerror(errno));
 	if (wait_hook(&o, pid, timeout, &status) == 0)
 		rc = report(label, status);
 out:
+	tail_flush(&o, rc == -1);
 	if (o.fd != -1)
 		close(o.fd);
 	if (p[0] != -1)

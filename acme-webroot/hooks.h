@@ -35,8 +35,9 @@ struct hook_var {
 
 /*
  * Runs command through /bin/sh -c.  label names the hook in the log
- * ("deploy_hook").  Returns 0 when it exited 0, -1 after logging the
- * exit status, the signal, the timeout or why it could not start.
+ * ("deploy_hook"); a timeout of 0 means none.  Returns 0 when it
+ * exited 0, -1 after logging the exit status, the signal, the timeout
+ * or why it could not start.
  */
 int	 hook_run(const char *label, const char *command,
 	    const struct hook_var *vars, size_t nvars, unsigned timeout);

@@ -391,9 +391,20 @@ http_retry_after(const struct http_response *resp, time_t now)
 	return when < now ? now : when;
 }
 
+/*
+ * Also refuses blanks, control and non-ASCII bytes, which no URL a CA
+ * sends may hold: a URL that passes is safe to log as it is.
+ */
 int
 http_url_is_https(const char *url)
 {
-	return url != NULL && strncmp(url, "https://", 8) == 0 &&
-	    url[8] != '\0' && url[8] != '/';
+	const char	*p;
+
+	if (url == NULL || strncmp(url, "https://", 8) != 0 ||
+	    url[8] == '\0' || url[8] == '/')
+		return 0;
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return 0;
+	return 1;
 }

@@ -23,8 +23,6 @@
 #include "webroot.h"
 #include "x509.h"
 
-#define CERT_TIMEOUT_DEFAULT	600
-
 /* A CA as one account sees it, shared by the certificates using it. */
 struct session {
 	char			*directory;
@@ -141,7 +139,7 @@ session_open(struct run *run, struct session *s, const struct cert_conf *cc)
 		return -1;
 	s->acme.email = cc->email;
 	s->acme.agree_tos = cc->agree_tos;
-	s->acme.deadline = time(NULL) + run->cert_timeout;
+	s->acme.deadline = time(NULL) + cc->timeout;
 	if (acme_open(&s->acme, s->http, cc->directory, run->stop) == -1)
 		return -1;
 	if ((s->key = key_load_or_create(cc->account_key,
@@ -189,6 +187,10 @@ session_get(struct run *run, const struct cert_conf *cc)
 	if (s->directory == NULL || s->account_key == NULL ||
 	    s->state_dir == NULL || session_open(run, s, cc) == -1)
 		s->broken = true;
+	/* Refused an account for a while: every order waits as long. */
+	if (s->broken && acme_problem_is(&s->acme, "rateLimited"))
+		s->limited_until = s->acme.retry_after ? s->acme.retry_after :
+		    time(NULL) + 3600;
 	return s;
 }
 
@@ -423,7 +425,7 @@ obtain_and_install(struct run *run, struct session *s,
 	unsigned		 version = 0;
 	int			 rc = -1;
 
-	s->acme.deadline = time(NULL) + run->cert_timeout;
+	s->acme.deadline = time(NULL) + cc->timeout;
 	if (order_obtain(&s->acme, cc, st, &f) == -1)
 		goto out;
 	if (store_install(cc->state_dir, cc->name, &f,
@@ -450,16 +452,16 @@ may_order(struct run *run, struct session *s, const struct store_state *st)
 	char	 when[32];
 	time_t	 now = time(NULL);
 
-	if (s == NULL || s->broken) {
-		log_err("%s: CA not usable in this run (see above)",
-		    s != NULL ? s->directory : "CA");
-		return false;
-	}
-	if (s->limited_until > now) {
+	if (s != NULL && s->limited_until != 0) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 		    gmtime(&s->limited_until));
 		log_err("deferred: %s rate-limits this account until %s",
 		    s->directory, when);
+		return false;
+	}
+	if (s == NULL || s->broken) {
+		log_err("%s: CA not usable in this run (see above)",
+		    s != NULL ? s->directory : "CA");
 		return false;
 	}
 	if (!run->force && st->next_try > now) {
@@ -526,6 +528,8 @@ cert_renew(struct run *run, struct cert_conf *cc)
 		log_notice("skipped: certbot manages it (%s)", conf);
 		return 0;
 	}
+	/* What a killed run left beside live/NAME goes first. */
+	store_tidy(cc->state_dir, cc->name);
 	store_state_load(cc->state_dir, cc->name, &st);
 	cert_inspect(cc, time(NULL), &info);
 
@@ -537,6 +541,14 @@ cert_renew(struct run *run, struct cert_conf *cc)
 		    gmtime(&info.renew_at));
 		log_info("not due before %s", conf);
 		rc = 0;
+		/* An order left in flight while the live version is good
+		 * was installed by a run killed before it could say so. */
+		if (st.order_url != NULL) {
+			free(st.order_url);
+			st.order_url = NULL;
+			store_pending_key_forget(cc->state_dir, cc->name);
+			store_state_save(cc->state_dir, cc->name, &st);
+		}
 	}
 
 	/* A deploy hook that failed once is owed until it succeeds. */

@@ -24,7 +24,6 @@ struct strv {
 struct run {
 	volatile sig_atomic_t	*stop;		/* SIGINT or SIGTERM seen */
 	bool			 force;		/* `issue`: due or not */
-	long			 cert_timeout;	/* seconds per certificate */
 
 	struct session		*sessions;	/* one per CA and account */
 	size_t			 nsessions;

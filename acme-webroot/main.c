@@ -211,7 +211,6 @@ renew_all(struct config *cfg, const bool *selected, bool force)
 
 	run.stop = &stop_requested;
 	run.force = force;
-	run.cert_timeout = 600;
 
 	for (i = 0; i < cfg->ncerts && !stop_requested; i++) {
 		if (!selected[i])

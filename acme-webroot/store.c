@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "failpoint.h"
 #include "fsutil.h"
 #include "log.h"
 #include "store.h"
@@ -445,6 +446,11 @@ store_tidy(const char *state_dir, const char *name)
 	if (pathf(path, sizeof(path), "%s/archive/%s", state_dir,
 	    name) == -1 || remove_temps(path) == -1)
 		rc = -1;
+	/* Under the lock, any temporary among the state files is a
+	 * leftover, whichever certificate it was for. */
+	if (pathf(path, sizeof(path), "%s/" OWN_DIR, state_dir) == -1 ||
+	    remove_temps(path) == -1)
+		rc = -1;
 	return rc;
 }
 
@@ -744,8 +750,10 @@ switch_live(int livefd, const char *livepath, const char *name,
 			    strerror(errno));
 			return -1;
 		}
+		/* NOREPLACE where the filesystem knows it; we checked. */
 		if (renameat2(livefd, new, livefd, name,
-		    RENAME_NOREPLACE) == -1) {
+		    RENAME_NOREPLACE) == -1 && (errno != EINVAL ||
+		    renameat(livefd, new, livefd, name) == -1)) {
 			log_err("%s/%s: rename: %s", livepath, name,
 			    strerror(errno));
 			return -1;
@@ -762,6 +770,7 @@ switch_live(int livefd, const char *livepath, const char *name,
 		if (replace_links(livefd, livepath, name, n, mode, gid) == -1)
 			return -1;
 	}
+	failpoint("live-exchanged");
 	if (fsync(livefd) == -1) {
 		log_err("%s: fsync: %s", livepath, strerror(errno));
 		return -1;
@@ -813,8 +822,10 @@ store_install(const char *state_dir, const char *name,
 	if (highest_version(archfd, arch, &n) == -1)
 		goto out;
 	n++;
-	if (write_archive(archfd, arch, f, n, keymode, gid) == -1 ||
-	    write_live(livefd, live, new, DIR_MAKE_NEW, name, n, dirmode,
+	if (write_archive(archfd, arch, f, n, keymode, gid) == -1)
+		goto out;
+	failpoint("archive-written");
+	if (write_live(livefd, live, new, DIR_MAKE_NEW, name, n, dirmode,
 	    dirgid) == -1 ||
 	    switch_live(livefd, live, name, n, dirmode, dirgid) == -1)
 		goto out;

@@ -89,17 +89,24 @@ int	 store_read_live(const char *state_dir, const char *name,
  * or 0640 with group key_gid unless key_gid is GID_KEEP; with
  * GID_KEEP a renewed key keeps the group and group-read bit of the key
  * it replaces.  archive/NAME and live/NAME are 0700, or 0750 with the
- * key's group when it has group-read.  The leftovers of an earlier
- * killed run are tidied first.  *version (may be NULL) gets N.
- * A kill at any point leaves the old or the new version complete.
+ * key's group when it has group-read; live/ and archive/ then get
+ * search permission for all (0711), without which that group could
+ * not reach its key.  The leftovers of an earlier killed run are
+ * tidied first.  *version (may be NULL) gets N.  A kill at any point
+ * leaves the old or the new version complete.  Where the filesystem
+ * cannot exchange directories (or the test-only environment variable
+ * ACME_WEBROOT_TEST_NO_EXCHANGE is set), links are replaced one by
+ * one, with one warning per run.
  */
 int	 store_install(const char *state_dir, const char *name,
 	    const struct store_files *f, gid_t key_gid, unsigned *version);
 
 /*
- * Removes what a killed install left behind: live/.NAME.new, temporary
- * files and links in archive/NAME and live/NAME.  store_install calls
- * it; it is public for the tests and for a tidy-up at start.
+ * Removes what a killed run left behind: live/.NAME.new, temporary
+ * files and links in archive/NAME and live/NAME, temporary state
+ * files.  Only under the lock.  store_install calls it; a run calls it
+ * for each certificate it looks at, so that leftovers go even when
+ * nothing is due.
  */
 int	 store_tidy(const char *state_dir, const char *name);
 

@@ -76,12 +76,13 @@ open_below(int parent, const char *ppath, const char *comp, bool create,
 	fd = openat(parent, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT && create) {
-		if (mkdirat(parent, comp, 0755) == -1 && errno != EEXIST) {
+		if (mkdirat(parent, comp, 0755) == 0)
+			*made = true;
+		else if (errno != EEXIST) {
 			log_err("%s/%s: mkdir: %s", ppath, comp,
 			    strerror(errno));
 			return -1;
 		}
-		*made = errno != EEXIST;
 		fd = openat(parent, comp, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (fd != -1 && *made && fchmod(fd, 0755) == -1) {
@@ -191,8 +192,9 @@ write_token(int ac, const char *w, const char *token, const char *keyauth)
 		goto out;
 	}
 	if (linkat(ac, tmp, ac, token, 0) == -1) {
-		log_err("%s/.well-known/acme-challenge/%s: link: %s", w,
-		    token, strerror(errno));
+		log_err("%s/.well-known/acme-challenge/%s: %s", w, token,
+		    errno == EEXIST ? "already there, not replaced" :
+		    strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -282,8 +284,12 @@ webroot_put(struct webroot_set *set, const char *webroot,
 		goto out;
 	}
 	rc = dirs_open(&d, webroot, w, &made);
-	/* Recorded even on failure: directories it made must go. */
-	if (record(set, webroot, token, made) == -1 || rc != 0) {
+	/* Recorded even on failure when it made directories: they must
+	 * go. */
+	if ((rc == 0 || made > 0) &&
+	    record(set, webroot, token, made) == -1)
+		rc = -1;
+	if (rc != 0) {
 		rc = -1;
 		goto out;
 	}

@@ -12,12 +12,14 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <ini.h>
 
 #include "action.h"
 #include "config.h"
+#include "hint.h"
 #include "log.h"
 
 #define DEFAULT_LIVE_DIR	"/etc/letsencrypt/live"
@@ -142,45 +144,12 @@ parse_uint(const char *text, unsigned max, unsigned *out)
 	return 0;
 }
 
-/* Levenshtein distance, for "did you mean" hints on short key names. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t	 row[64], i, j, la = strlen(a), lb = strlen(b);
-	size_t	 diag, up;
-
-	if (lb >= 64 || la >= 64)
-		return 64;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			row[j] = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < row[j])
-				row[j] = up + 1;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 static void
 unknown_key(struct parse *p, const char *key, const char *const *known)
 {
-	const char	*best = NULL;
-	size_t		 d, bestd = 3;
+	const char	*best = hint_closest(key, known, SIZE_MAX);
 	char		*k = log_escape(key, strlen(key), 64);
 
-	for (; *known != NULL; known++)
-		if ((d = edit_distance(key, *known)) < bestd) {
-			bestd = d;
-			best = *known;
-		}
 	if (best != NULL)
 		perr(p, "unknown key \"%s\" (did you mean \"%s\"?)", k, best);
 	else

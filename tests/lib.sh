@@ -86,7 +86,10 @@
 #   certbot_renew DIR [ARGS]  certbot renew --force-renewal on DIR
 #   start_fakeca PREFIX [ARGS]  tests/fakeca/fakeca.py on a free port;
 #                         sets ${PREFIX}_DIRECTORY, _CA_BUNDLE, _CTL
-#                         (control URL), _PID
+#                         (control URL), _PID; see that file's top
+#   fakeca_ctl PREFIX PATH [DATA]  GET (or POST DATA, maybe '', to) its
+#                         control port: fakeca_ctl CA /fault 'name=drop',
+#                         fakeca_ctl CA /clear '', fakeca_ctl CA /count/dir
 #
 # Environment knobs: KEEP=1 keeps $T; LIB_NO_AUTOSTART=1 keeps this file
 # from starting the shared servers (tests/run sets it).
@@ -626,6 +629,16 @@ start_fakeca() {
 	export "${p}_DIRECTORY" "${p}_CA_BUNDLE" "${p}_CTL" "${p}_PID"
 	_wait_ready "$pid" 10 "$dir/fakeca.log" \
 	    curl -sf -o /dev/null "http://127.0.0.1:$cport/health"
+}
+
+# fakeca_ctl PREFIX PATH [DATA]: GET the control PATH, or POST DATA.
+fakeca_ctl() {
+	local v=${1}_CTL
+	if [ $# -ge 3 ]; then
+		curl -sf --data-binary "$3" "${!v}$2"
+	else
+		curl -sf "${!v}$2"
+	fi
 }
 
 # --- the shared servers ----------------------------------------------------

@@ -19,7 +19,7 @@ sed -i "/^\[defaults\]/a pre_hook = echo pre >> $T/pre.log\npost_hook = $T/post.
     "$T/aw.ini"
 printf '#!/bin/sh\necho "R=$RENEWED_DOMAINS F=$FAILED_DOMAINS" >> %s\n' \
     "$T/post.log" >"$T/post.sh"
-printf '#!/bin/sh\necho deploy >> %s\nexit ${DEPLOY_EXIT:-0}\n' \
+printf '#!/bin/sh\necho deploy >> %s\necho "deploy says hello"\nexit 0\n' \
     "$T/deploy.log" >"$T/deploy.sh"
 chmod +x "$T/post.sh" "$T/deploy.sh"
 mkdir -p "$T/state/renewal-hooks/deploy"
@@ -43,6 +43,7 @@ try "a failing deploy hook makes issue exit 1 and stays owed"
 sed -i 's/^exit .*/exit 3/' "$T/deploy.sh"
 assert_status 1 "$AW" -c "$T/aw.ini" issue good
 assert_grep "exit.* 3" "$ERR"
+assert_grep "deploy_hook: deploy says hello" "$ERR"
 assert_status 1 "$AW" -c "$T/aw.ini" renew good
 assert_eq "$(wc -l <"$T/deploy.log")" 3
 assert_status 1 "$AW" -c "$T/aw.ini" status good

@@ -5,6 +5,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
 
+# Authorizations are never reused, or the second order would pass.
+start_pebble P PEBBLE_AUTHZREUSE=0
+AW_DIRECTORY=$P_DIRECTORY AW_CA_BUNDLE=$P_CA_BUNDLE
 name=$(new_name unserved)
 add_site "$T/www" "$name"
 aw_config "$T/aw.ini" "$T/state" "$T/www" site "$name"

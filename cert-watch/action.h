@@ -1,0 +1,59 @@
+/*
+ * Actions: what cert-watch does once certificates have changed.  One
+ * struct action per [action NAME] section of the configuration; the
+ * daemon feeds it the section's keys, then runs it with the set of
+ * certificates that changed.
+ */
+#ifndef CW_ACTION_H
+#define CW_ACTION_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct action;
+
+/* A new, empty action for the section at FILE:LINE; NULL when out of
+ * memory (logged). */
+struct action	*action_new(const char *name, const char *file, int line);
+
+/*
+ * One key of the section.  The daemon keeps certs, min_interval and
+ * retry_max for itself and passes every other key here.  Returns 0, or
+ * -1 after logging "FILE:LINE: message" (an unknown key is named).
+ */
+int	 action_set(struct action *a, const char *key, const char *value,
+	    const char *file, int line);
+
+/* The section is complete: checks that the keys its type needs are
+ * there and that none belongs to another type.  0, or -1 logged with
+ * the file and line. */
+int	 action_finish(struct action *a);
+
+void	 action_free(struct action *a);
+const char *action_name(const struct action *a);
+
+/* One or two lines of the plan --check prints. */
+void	 action_describe(const struct action *a, FILE *out);
+
+/* A certificate that changed. */
+struct changed_cert {
+	const char	 *name;		/* live/NAME */
+	const char	 *lineage;	/* absolute path of live/NAME */
+	char *const	 *domains;	/* DNS SANs of the new leaf */
+	size_t		  ndomains;
+};
+
+/*
+ * Runs the action, synchronously: installs the copies (install_cert,
+ * install_key, install_pem), performs the action, then, with verify=,
+ * waits until the new leaf is served.  0 on success, -1 after logging.
+ */
+int	 action_run(struct action *a, const struct changed_cert *certs,
+	    size_t n);
+
+/* Installs again the copies that differ from the live files (another
+ * tool may have overwritten them).  0, or -1 after logging. */
+int	 action_sync_installs(struct action *a,
+	    const struct changed_cert *certs, size_t n);
+
+#endif

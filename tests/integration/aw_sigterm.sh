@@ -1,0 +1,33 @@
+#!/bin/bash
+# SIGTERM or SIGINT while the CA is validating: acme-webroot stops
+# promptly, removes every token it wrote, leaves live/ as it was, and
+# exits 1.  (Pebble without PEBBLE_VA_NOSLEEP waits seconds before it
+# validates, which gives the signal its moment.)
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/aw.sh"
+
+start_pebble P PEBBLE_VA_NOSLEEP=0 PEBBLE_AUTHZREUSE=0
+AW_DIRECTORY=$P_DIRECTORY AW_CA_BUNDLE=$P_CA_BUNDLE
+name=$(new_name sigterm)
+add_site "$T/www" "$name"
+aw_config "$T/aw.ini" "$T/state" "$T/www" sig "$name"
+challenge=$T/www/.well-known/acme-challenge
+
+for sig in TERM INT; do
+	try "SIG$sig while a token is served"
+	"$AW" -c "$T/aw.ini" issue sig >"$T/out" 2>"$T/err" &
+	pid=$!
+	token_served() { [ -n "$(ls -A "$challenge" 2>/dev/null)" ]; }
+	assert wait_until 20 token_served
+	kill -s "$sig" "$pid"
+	set +e
+	wait "$pid"
+	rc=$?
+	set -e
+	assert_eq "$rc" 1
+	assert test ! -e "$challenge"
+	assert test ! -e "$T/state/live/sig"
+	assert_grep "interrupted" "$T/err"
+done
+
+pass
