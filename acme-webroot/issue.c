@@ -509,8 +509,13 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	webroot_remove_strays(cc->state_dir, cc->name);
 	if (obtain_and_install(run, s, cc, st) == 0)
 		return 0;
-	if (run->stop != NULL && *run->stop)
+	/* An interruption is no fault of the CA's or the site's: no
+	 * failure is remembered, and the next run tries at once. */
+	if (run->stop != NULL && *run->stop) {
 		log_err("interrupted");
+		note_domains(&run->failed, cc);
+		return -1;
+	}
 	note_failure(run, s, cc, st);
 	return -1;
 }
