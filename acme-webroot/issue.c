@@ -445,12 +445,27 @@ out:
 	return rc;
 }
 
-/* Whether this run may talk to the CA for cc; logs why not. */
+/* Whether the stored failure memory lets this run try; logs why not.
+ * Decided from the state alone, before any request. */
 static bool
-may_order(struct run *run, struct session *s, const struct store_state *st)
+may_retry(const struct run *run, const struct store_state *st)
 {
 	char	 when[32];
-	time_t	 now = time(NULL);
+
+	if (run->force || st->next_try <= time(NULL))
+		return true;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+	    gmtime(&st->next_try));
+	log_err("not retried before %s; last failure: %s", when,
+	    st->failure_msg ? st->failure_msg : "unknown");
+	return false;
+}
+
+/* Whether this run may talk to the CA for cc; logs why not. */
+static bool
+may_order(struct session *s)
+{
+	char	 when[32];
 
 	if (s != NULL && s->limited_until != 0) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
@@ -462,13 +477,6 @@ may_order(struct run *run, struct session *s, const struct store_state *st)
 	if (s == NULL || s->broken) {
 		log_err("%s: CA not usable in this run (see above)",
 		    s != NULL ? s->directory : "CA");
-		return false;
-	}
-	if (!run->force && st->next_try > now) {
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-		    gmtime(&st->next_try));
-		log_err("not retried before %s; last failure: %s", when,
-		    st->failure_msg ? st->failure_msg : "unknown");
 		return false;
 	}
 	return true;
@@ -498,8 +506,10 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	struct session	*s;
 
 	log_info("renewing: %s", why);
+	if (!may_retry(run, st))
+		return -1;
 	s = session_get(run, cc);
-	if (!may_order(run, s, st))
+	if (!may_order(s))
 		return -1;
 	if (pre_hooks(run, cc) == -1)
 		log_warn("pre hook failed; renewing all the same");

@@ -2,6 +2,7 @@
 # A webroot that nginx does not serve: the renewal fails with the CA's
 # own reason and the URL it tried, exit 1, the live certificate stays
 # as it was, the failure is remembered, and no token is left behind.
+# Until the next try, renew leaves the CA alone.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
 
@@ -38,5 +39,15 @@ try "renew of a failing certificate that is due waits for next_try"
 rm -r "$T/state/live/site"
 assert_status 1 "$AW" -c "$T/aw.ini" renew
 assert_grep "not retried before" "$ERR"
+
+try "and decides so from its state alone, without a request"
+port=$(free_port)
+count_accepts "$port" "$T/accepts"
+sed -i "s#^directory = .*#directory = https://127.0.0.1:$port/dir#" \
+    "$T/aw.ini"
+before=$(wc -l <"$T/accepts")
+assert_status 1 "$AW" -c "$T/aw.ini" renew
+assert_grep "not retried before" "$ERR"
+assert_eq "$(wc -l <"$T/accepts")" "$before"
 
 pass
