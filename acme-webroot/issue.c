@@ -530,6 +530,26 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	return -1;
 }
 
+/* Runs the deploy hooks owed; remembers why they failed, for status. */
+static int
+owed_deploy(const struct cert_conf *cc, struct store_state *st)
+{
+	const char	*why;
+
+	log_error_mark();
+	free(st->deploy_failure);
+	st->deploy_failure = NULL;
+	if (deploy_hooks(cc) == 0) {
+		st->deploy_pending = false;
+		return 0;
+	}
+	why = log_first_error() ? log_first_error() : "failed";
+	if (asprintf(&st->deploy_failure, "deploy hook failed: %s", why)
+	    == -1)
+		st->deploy_failure = NULL;
+	return -1;
+}
+
 int
 cert_renew(struct run *run, struct cert_conf *cc)
 {
@@ -568,9 +588,7 @@ cert_renew(struct run *run, struct cert_conf *cc)
 
 	/* A deploy hook that failed once is owed until it succeeds. */
 	if (st.deploy_pending && (rc == 0 || info.present)) {
-		if (deploy_hooks(cc) == 0)
-			st.deploy_pending = false;
-		else
+		if (owed_deploy(cc, &st) == -1)
 			rc = -1;
 		store_state_save(cc->state_dir, cc->name, &st);
 	}

@@ -63,6 +63,17 @@ classify(const struct cert_conf *cc, time_t now, struct row *r)
 	r->bad = strcmp(r->state, "valid") != 0;
 }
 
+/* The last failure: of renewing, else of the owed deploy hook. */
+static const char *
+last_failure(const struct row *r)
+{
+	if (r->st.failure_msg != NULL)
+		return r->st.failure_msg;
+	if (r->st.deploy_pending)
+		return r->st.deploy_failure;
+	return NULL;
+}
+
 static void
 print_row(const struct cert_conf *cc, const struct row *r)
 {
@@ -72,7 +83,7 @@ print_row(const struct cert_conf *cc, const struct row *r)
 	iso(renew, sizeof(renew), r->info.usable ? r->info.renew_at : 0);
 	iso(retry, sizeof(retry), r->st.next_try);
 	printf("%-30s %-8s %-20s %-20s %s\n", cc->name, r->state, until,
-	    renew, r->st.failure_msg != NULL ? r->st.failure_msg :
+	    renew, last_failure(r) != NULL ? last_failure(r) :
 	    r->info.why_due);
 	if (r->st.next_try != 0)
 		printf("%-30s %-8s next try after %s\n", "", "", retry);
@@ -98,7 +109,7 @@ row_json(const struct cert_conf *cc, const struct row *r)
 	    "not_after", r->info.not_after ? until : NULL,
 	    "renew_at", r->info.usable ? renew : NULL,
 	    "due", r->info.why_due[0] ? r->info.why_due : NULL,
-	    "last_failure", r->st.failure_msg,
+	    "last_failure", last_failure(r),
 	    "failures", (int)r->st.failures,
 	    "next_try", r->st.next_try ? retry : NULL,
 	    "deploy_pending", r->st.deploy_pending);
