@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -162,7 +164,8 @@ static const struct key_info webroot_for = {
 static const size_t string_members[] = {
 	AT(name), AT(file), AT(webroot), AT(directory), AT(email),
 	AT(ca_bundle), AT(state_dir), AT(account_key), AT(pre_hook),
-	AT(post_hook), AT(deploy_hook), AT(key_group),
+	AT(post_hook), AT(deploy_hook), AT(key_group), AT(webroot_at),
+	AT(ca_bundle_at),
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1263,6 +1266,26 @@ set_value(struct loader *ld, struct section *sec, struct cert_conf *cc,
 		set_str(ld, cc, ki->offset, v);
 }
 
+/* Where the paths checked after loading were set, for their errors. */
+static void
+note_origin(struct loader *ld, struct cert_conf *cc, const struct entry *e,
+    size_t offset)
+{
+	char	**at;
+
+	if (offset == AT(webroot))
+		at = &cc->webroot_at;
+	else if (offset == AT(ca_bundle))
+		at = &cc->ca_bundle_at;
+	else
+		return;
+	free(*at);
+	if (asprintf(at, "%s:%d", e->file->shown, e->line) == -1) {
+		*at = NULL;
+		ld->oom = true;
+	}
+}
+
 /* A key = value line: empty unsets, otherwise set_value(). */
 static void
 apply_entry(struct loader *ld, struct section *sec, struct cert_conf *cc,
@@ -1273,6 +1296,7 @@ apply_entry(struct loader *ld, struct section *sec, struct cert_conf *cc,
 	if (e->cont || ki == NULL || ki->kind == V_DOMAINS ||
 	    ki->kind == V_WEBROOT_FOR || ki->kind == V_INCLUDE)
 		return;
+	note_origin(ld, cc, e, ki->offset);
 	if (e->value[0] == '\0') {
 		if (!ki->may_be_empty)
 			value_err(ld, sec, e, "value is empty");
@@ -1362,6 +1386,29 @@ apply_domains(struct loader *ld, struct section *sec, struct cert_conf *cc)
 	return any;
 }
 
+/* One name's own webroot, with the line that set it. */
+static void
+add_webroot_for(struct loader *ld, struct cert_conf *cc, const char *name,
+    const struct entry *e)
+{
+	char	 at[600];
+	size_t	 n = cc->nwebroots;
+
+	snprintf(at, sizeof(at), "%s:%d", e->file->shown, e->line);
+	if (!append_str(ld, &cc->webroot_domains, n, name))
+		return;
+	if (!append_str(ld, &cc->webroot_paths, n, e->value)) {
+		free(cc->webroot_domains[n]);
+		return;
+	}
+	if (!append_str(ld, &cc->webroot_paths_at, n, at)) {
+		free(cc->webroot_domains[n]);
+		free(cc->webroot_paths[n]);
+		return;
+	}
+	cc->nwebroots++;
+}
+
 static void
 apply_webroot_for(struct loader *ld, struct section *sec,
     struct cert_conf *cc, const struct entry *e)
@@ -1381,13 +1428,8 @@ apply_webroot_for(struct loader *ld, struct section *sec,
 	else if (e->value[0] != '/')
 		value_err(ld, sec, e, "\"%s\" is not an absolute path",
 		    q(ld, e->value));
-	else if (append_str(ld, &cc->webroot_domains, cc->nwebroots, name)) {
-		if (append_str(ld, &cc->webroot_paths, cc->nwebroots,
-		    e->value))
-			cc->nwebroots++;
-		else
-			free(cc->webroot_domains[cc->nwebroots]);
-	}
+	else
+		add_webroot_for(ld, cc, name, e);
 	free(name);
 }
 
@@ -1422,6 +1464,7 @@ free_members(struct cert_conf *cc)
 	free_strv(cc->domains, cc->ndomains);
 	free_strv(cc->webroot_domains, cc->nwebroots);
 	free_strv(cc->webroot_paths, cc->nwebroots);
+	free_strv(cc->webroot_paths_at, cc->nwebroots);
 }
 
 /* The built-in defaults, which [defaults] then changes. */
@@ -1611,6 +1654,91 @@ cert_conf_webroot(const struct cert_conf *cc, const char *domain)
 	ssize_t	 i = find_str(cc->webroot_domains, cc->nwebroots, domain);
 
 	return i == -1 ? cc->webroot : cc->webroot_paths[i];
+}
+
+/* "FILE:LINE: KEY of [cert NAME]: PATH: why"; returns -1. */
+static int
+path_err(const struct cert_conf *cc, const char *at, const char *key,
+    const char *path, const char *why)
+{
+	char	*shown = log_escape(path, strlen(path), SHOWN_MAX);
+
+	log_err("%s: %s of [cert %s]: %s: %s", at != NULL ? at : cc->file,
+	    key, cc->name, shown, why);
+	log_escape_free(shown);
+	return -1;
+}
+
+static const char *
+stat_why(int err)
+{
+	return err == ENOENT ? "does not exist" : strerror(err);
+}
+
+static int
+check_dir(const struct cert_conf *cc, const char *at, const char *key,
+    const char *path)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		return path_err(cc, at, key, path, stat_why(errno));
+	if (!S_ISDIR(st.st_mode))
+		return path_err(cc, at, key, path, "is not a directory");
+	return 0;
+}
+
+static int
+check_readable_file(const struct cert_conf *cc, const char *at,
+    const char *key, const char *path)
+{
+	struct stat	 st;
+	int		 fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return path_err(cc, at, key, path, stat_why(errno));
+	if (fstat(fd, &st) == -1)
+		rc = path_err(cc, at, key, path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = path_err(cc, at, key, path, "is not a regular file");
+	close(fd);
+	return rc;
+}
+
+/* Whether some domain is served from the section's own webroot. */
+static bool
+webroot_in_use(const struct cert_conf *cc)
+{
+	size_t	 i;
+
+	for (i = 0; i < cc->ndomains; i++)
+		if (find_str(cc->webroot_domains, cc->nwebroots,
+		    cc->domains[i]) == -1)
+			return true;
+	return false;
+}
+
+int
+cert_conf_check_paths(const struct cert_conf *cc)
+{
+	char	 key[300];
+	size_t	 i;
+	int	 rc = 0;
+
+	if (cc->webroot != NULL && webroot_in_use(cc) &&
+	    check_dir(cc, cc->webroot_at, "webroot", cc->webroot) == -1)
+		rc = -1;
+	for (i = 0; i < cc->nwebroots; i++) {
+		snprintf(key, sizeof(key), "webroot.%s",
+		    cc->webroot_domains[i]);
+		if (check_dir(cc, cc->webroot_paths_at[i], key,
+		    cc->webroot_paths[i]) == -1)
+			rc = -1;
+	}
+	if (cc->ca_bundle != NULL && check_readable_file(cc,
+	    cc->ca_bundle_at, "ca_bundle", cc->ca_bundle) == -1)
+		rc = -1;
+	return rc;
 }
 
 time_t

@@ -508,6 +508,10 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	log_info("renewing: %s", why);
 	if (!may_retry(run, st))
 		return -1;
+	/* A webroot that is not there fails every order: say so before
+	 * the CA is asked for one. */
+	if (cert_conf_check_paths(cc) == -1)
+		return -1;
 	s = session_get(run, cc);
 	if (!may_order(s))
 		return -1;

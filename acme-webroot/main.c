@@ -231,6 +231,20 @@ renew_all(struct config *cfg, const bool *selected, bool force)
 	return status;
 }
 
+/* `check`: the configuration, then the paths the valid sections need. */
+static int
+check_all(struct config *cfg, const bool *selected)
+{
+	size_t	 i;
+	int	 status = cfg->nerrors > 0 ? EXIT_USAGE : 0;
+
+	for (i = 0; i < cfg->ncerts; i++)
+		if (selected[i] && cfg->certs[i].valid &&
+		    cert_conf_check_paths(&cfg->certs[i]) == -1)
+			status = EXIT_USAGE;
+	return status;
+}
+
 static int
 run_verb(struct options *o, struct config *cfg)
 {
@@ -252,7 +266,7 @@ run_verb(struct options *o, struct config *cfg)
 		goto out;
 	}
 	if (strcmp(o->verb, "check") == 0) {
-		status = cfg->nerrors > 0 ? EXIT_USAGE : 0;
+		status = check_all(cfg, selected);
 		goto out;
 	}
 	if ((!renew && !issue) || (issue && o->nnames == 0)) {

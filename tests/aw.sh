@@ -9,6 +9,10 @@
 #   aw_version STATE NAME       N of the archive file live/NAME points at
 #   count_accepts PORT FILE     a TLS-less listener on 127.0.0.1:PORT that
 #                               appends a line to FILE per connection
+#   aw_counting_ca FILE         points the directory of configuration FILE
+#                               at a count_accepts listener;
+#                               aw_ca_contacts then prints how many
+#                               connections it took since
 
 aw_config() {
 	local file=$1 state=$2 webroot=$3 name=$4
@@ -61,4 +65,18 @@ while True:
 PY
 	track_pid $!
 	wait_port "$1"
+}
+
+aw_counting_ca() {
+	local port
+	port=$(free_port)
+	AW_ACCEPTS=$T/accepts.$port
+	count_accepts "$port" "$AW_ACCEPTS"
+	sed -i "s#^directory = .*#directory = https://127.0.0.1:$port/dir#" \
+	    "$1"
+	AW_ACCEPTS_BEFORE=$(wc -l <"$AW_ACCEPTS")
+}
+
+aw_ca_contacts() {
+	echo $(($(wc -l <"$AW_ACCEPTS") - AW_ACCEPTS_BEFORE))
 }

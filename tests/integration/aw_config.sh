@@ -1,7 +1,8 @@
 #!/bin/bash
 # Configuration errors: every one reported as FILE:LINE, exit 2, an
 # unknown NAME is a usage error, and renew still serves the valid
-# sections while it skips the broken one.
+# sections while it skips the broken one.  The paths a run needs are
+# checked by check, and by renew before it asks the CA for anything.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
 
@@ -36,6 +37,27 @@ assert_grep "nosuch" "$ERR"
 try "a missing configuration file is named"
 assert_status 2 "$AW" -c "$T/missing.ini" renew
 assert_grep "missing.ini" "$ERR"
+
+try "check finds missing webroots, a webroot that is a file, no ca_bundle"
+touch "$T/file"
+aw_config "$T/paths.ini" "$T/state" "$T/nowhere" paths "$name" \
+    other.example.test -- "webroot.other.example.test = $T/file"
+sed -i "s#^ca_bundle = .*#ca_bundle = $T/missing.pem#" "$T/paths.ini"
+assert_status 2 "$AW" -c "$T/paths.ini" check
+assert_grep "paths.ini:8: webroot of \[cert paths\]: $T/nowhere: does not exist" \
+    "$ERR"
+assert_grep "paths.ini:12: webroot.other.example.test of \[cert paths\]: $T/file: is not a directory" \
+    "$ERR"
+assert_grep "paths.ini:5: ca_bundle of \[cert paths\]: $T/missing.pem: does not exist" \
+    "$ERR"
+
+try "renew finds a missing webroot before it asks the CA for an order"
+sed -i "s#^ca_bundle = .*#ca_bundle = $ACME_CA_BUNDLE#" "$T/paths.ini"
+aw_counting_ca "$T/paths.ini"
+assert_status 1 "$AW" -c "$T/paths.ini" renew
+assert_grep "paths: .*paths.ini:8: webroot of \[cert paths\]: $T/nowhere: does not exist" \
+    "$ERR"
+assert_eq "$(aw_ca_contacts)" 0
 
 try "usage errors exit 2"
 assert_status 2 "$AW" -c "$T/aw.ini" frobnicate
