@@ -1433,6 +1433,21 @@ apply_webroot_for(struct loader *ld, struct section *sec,
 	free(name);
 }
 
+/*
+ * Whether key has a value in sec, or in [defaults] when sec has none.
+ * Its member being NULL then means the value was refused, which was
+ * reported already.
+ */
+static bool
+value_given(struct loader *ld, struct section *sec, const char *key)
+{
+	const struct entry	*e = find_entry(sec, key);
+
+	if (e == NULL && ld->defaults != NULL)
+		e = find_entry(ld->defaults, key);
+	return e != NULL && e->value[0] != '\0';
+}
+
 /* What a section must end up with, from itself or [defaults]. */
 static void
 check_required(struct loader *ld, struct section *sec,
@@ -1443,9 +1458,11 @@ check_required(struct loader *ld, struct section *sec,
 	if (!any_domain)
 		conf_err(ld, sec, sec->file, sec->line, "%s has no domains",
 		    sec->label);
-	if (cc->directory == NULL)
+	if (cc->directory == NULL && !value_given(ld, sec, "directory"))
 		conf_err(ld, sec, sec->file, sec->line, "%s has no "
 		    "directory, in it or in [defaults]", sec->label);
+	if (cc->webroot == NULL && value_given(ld, sec, "webroot"))
+		return;
 	/* A webroot.DOMAIN already reported would be reported again. */
 	for (i = 0; i < cc->ndomains && !sec->bad; i++)
 		if (cert_conf_webroot(cc, cc->domains[i]) == NULL)

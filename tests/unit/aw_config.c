@@ -563,6 +563,18 @@ test_values(void)
 	one_error("[defaults]\ndirectory = https://127.0.0.1/dir\n"
 	    "webroot = /srv/www\nkey_type = dsa\n[cert a]\ndomains = a.b\n"
 	    "[cert b]\ndomains = b.c\n", 4, "key_type in [defaults]");
+	/* A refused directory or webroot is not also a missing one. */
+	one_error("[defaults]\ndirectory = http://127.0.0.1/dir\n"
+	    "webroot = /srv/www\n[cert a]\ndomains = a.b\n"
+	    "[cert b]\ndomains = b.c\n", 2, "directory in [defaults]");
+	one_error("[defaults]\ndirectory = https://127.0.0.1/dir\n"
+	    "webroot = srv/www\n[cert a]\ndomains = a.b\n"
+	    "[cert b]\ndomains = b.c\n", 3, "webroot in [defaults]");
+	one_error(DEFAULTS "[cert v]\ndomains = v.example\n"
+	    "directory = https:/x\n", 6, "directory in [cert v]");
+	/* An empty webroot unsets it: then a name has none. */
+	one_error(DEFAULTS "[cert v]\ndomains = v.example\nwebroot =\n", 4,
+	    "[cert v] has no webroot for v.example");
 }
 
 static void
