@@ -62,6 +62,31 @@ assert_eq "$(aw_ca_contacts)" 0
 try "usage errors exit 2"
 assert_status 2 "$AW" -c "$T/aw.ini" frobnicate
 assert_status 2 "$AW" -c "$T/aw.ini" issue
+
+try "an unknown verb is named before any configuration is read"
+assert_status 2 "$AW" frobnicate
+assert_grep '^acme-webroot: unknown verb "frobnicate"' "$ERR"
+assert_no_grep "acme-webroot\.ini" "$ERR"
+assert_status 2 "$AW" -c "$T/missing.ini" staus
+assert_grep 'unknown verb "staus" \(did you mean "status"\?\)' "$ERR"
+
+try "check takes NAMEs, and an unknown one is an error"
+assert_status 2 "$AW" -c "$T/aw.ini" check extra
+assert_grep "no \[cert extra\] section" "$ERR"
+
+try "--json is refused outside status"
+assert_status 2 "$AW" -c "$T/aw.ini" check --json
+assert_grep "^acme-webroot: --json is for status only" "$ERR"
+assert_status 2 "$AW" -c "$T/aw.ini" --json renew
+
+try "option errors name the program, not its path"
+assert_status 2 "$AW" -c "$T/aw.ini" --frob status
+assert_grep '^acme-webroot: unknown option "--frob"' "$ERR"
+assert_status 2 "$AW" -c "$T/aw.ini" -qx status
+assert_grep '^acme-webroot: unknown option "-x"' "$ERR"
+assert_status 2 "$AW" status -c
+assert_grep '^acme-webroot: option "-c" needs an argument' "$ERR"
+assert_no_grep "/acme-webroot:" "$ERR"
 assert_status 0 "$AW" --version
 assert_grep "^acme-webroot [0-9]" "$OUT"
 
