@@ -46,6 +46,13 @@ struct conf_file {
 	char	*shown;		/* path escaped, for messages */
 };
 
+/* The error that comes first in file and line order, for status. */
+struct first_error {
+	char	*text;		/* "FILE:LINE: message", or NULL */
+	size_t	 file;		/* conf_file index */
+	int	 line;
+};
+
 /* One key = value line, or one indented line continuing it. */
 struct entry {
 	char			*key;	/* in full, as written */
@@ -63,6 +70,7 @@ struct section {
 	int			 line;
 	bool			 defaults; /* a [defaults] section */
 	bool			 bad;	/* an error was found in it */
+	struct first_error	 error;	/* the first one in file order */
 	bool			 discard; /* not to become a cert_conf */
 	struct entry		*entries; /* its lines, in order */
 	size_t			 nentries;
@@ -85,6 +93,7 @@ struct loader {
 	size_t			  nsections;
 	struct section		 *defaults;	/* the first [defaults] */
 	bool			  global_bad;	/* every section is invalid */
+	struct first_error	  global_error;	/* the first that made it so */
 	bool			  oom;		/* memory ran out: fail */
 	int			  depth;	/* of includes */
 	char			 *pool[POOL_SIZE]; /* escaped message parts */
@@ -165,7 +174,7 @@ static const size_t string_members[] = {
 	AT(name), AT(file), AT(webroot), AT(directory), AT(email),
 	AT(ca_bundle), AT(state_dir), AT(account_key), AT(pre_hook),
 	AT(post_hook), AT(deploy_hook), AT(key_group), AT(webroot_at),
-	AT(ca_bundle_at),
+	AT(ca_bundle_at), AT(error),
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -297,6 +306,22 @@ log_msgs(struct loader *ld)
 	ld->nmsgs = 0;
 }
 
+/* Keeps the error if it comes before the one kept, in file order. */
+static void
+keep_first(struct first_error *first, const struct conf_file *f, int line,
+    const char *msg)
+{
+	char	*text;
+
+	if (first->text != NULL && (first->file < f->index ||
+	    (first->file == f->index && first->line <= line)))
+		return;
+	if (asprintf(&text, "%s:%d: %s", f->shown, line, msg) == -1)
+		return;
+	free(first->text);
+	*first = (struct first_error){ text, f->index, line };
+}
+
 /* Reports FILE:LINE: message, counts it, and marks what it invalidates:
  * its [cert NAME], or everything when it is outside one. */
 static void
@@ -317,10 +342,13 @@ conf_err(struct loader *ld, struct section *sec, const struct conf_file *f,
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
 	ld->cfg->nerrors++;
-	if (sec == NULL || sec->defaults)
+	if (sec == NULL || sec->defaults) {
 		ld->global_bad = true;
-	else
+		keep_first(&ld->global_error, f, line, msg);
+	} else {
 		sec->bad = true;
+		keep_first(&sec->error, f, line, msg);
+	}
 }
 
 /* The message of an invalid value, after "KEY in [SECTION]: ". */
@@ -508,6 +536,10 @@ start_cert(struct reader *rd, const char *name)
 		    "section at %s:%d (libinih would merge the two)",
 		    sec->label, old->file->shown, old->line);
 		old->bad = true;
+		if (old->error.text == NULL) {
+			old->error = sec->error;
+			old->error.text = xstrdup(ld, sec->error.text);
+		}
 	}
 	return sec;
 }
@@ -1571,10 +1603,13 @@ build(struct loader *ld)
 	}
 	free_members(&tmpl);
 	for (i = 0, j = 0; i < ld->nsections; i++) {
-		if (ld->sections[i]->defaults || ld->sections[i]->discard)
+		struct section	*sec = ld->sections[i];
+
+		if (sec->defaults || sec->discard)
 			continue;
-		cfg->certs[j++].valid = !ld->sections[i]->bad &&
-		    !ld->global_bad;
+		cfg->certs[j].valid = !sec->bad && !ld->global_bad;
+		cfg->certs[j++].error = xstrdup(ld, sec->error.text != NULL ?
+		    sec->error.text : ld->global_error.text);
 	}
 }
 
@@ -1593,9 +1628,11 @@ free_loader(struct loader *ld)
 		free(sec->entries);
 		free(sec->name);
 		free(sec->label);
+		free(sec->error.text);
 		free(sec);
 	}
 	free(ld->sections);
+	free(ld->global_error.text);
 	for (i = 0; i < ld->nfiles; i++) {
 		free(ld->files[i]->path);
 		free(ld->files[i]->real);

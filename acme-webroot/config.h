@@ -49,6 +49,8 @@ struct cert_conf {
 	int		 line;		/* line of the [cert NAME] line */
 	bool		 valid;		/* no error in it, nor in [defaults]
 					 * or includes */
+	char		*error;		/* when not valid: the first error
+					 * that made it so, "FILE:LINE: ..." */
 
 	char		**domains;	/* normalised, in config order, each
 					 * once */

@@ -30,6 +30,17 @@ assert_grep "broken: skipped" "$ERR"
 assert test -e "$T/state/live/ok/cert.pem"
 assert test ! -e "$T/state/live/broken"
 
+try "status shows the broken section invalid, with its first error"
+assert_status 1 "$AW" -c "$T/aw.ini" status broken
+assert_grep "^broken +invalid .*aw.ini:1[0-9]: .*\*\.example\.test" "$OUT"
+assert_status 1 "$AW" -c "$T/aw.ini" status --json broken
+assert_grep '"config_error": ".*aw.ini:1[0-9]: ' "$OUT"
+
+try "a user who cannot read the stored files sees them unreadable"
+assert_status 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$AW" -c "$T/aw.ini" status ok
+assert_grep "^ok +unreadable " "$OUT"
+
 try "an unknown NAME is a usage error"
 assert_status 2 "$AW" -c "$T/aw.ini" issue nosuch
 assert_grep "nosuch" "$ERR"
