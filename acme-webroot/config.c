@@ -1364,6 +1364,18 @@ has_domain(const struct cert_conf *cc, const char *name)
 	return find_str(cc->domains, cc->ndomains, name) != -1;
 }
 
+/* A name again: harmless, but likely a slip worth a word. */
+static void
+twice_warn(const struct section *sec, const struct entry *e,
+    const char *token, const char *name)
+{
+	char	*shown = log_escape(token, strlen(token), SHOWN_MAX);
+
+	log_warn("%s:%d: warning: domains in %s: \"%s\" is %s, listed "
+	    "already", e->file->shown, e->line, sec->label, shown, name);
+	log_escape_free(shown);
+}
+
 /* One name of a domains list; false once max_names is passed. */
 static bool
 add_domain(struct loader *ld, struct section *sec, struct cert_conf *cc,
@@ -1376,8 +1388,7 @@ add_domain(struct loader *ld, struct section *sec, struct cert_conf *cc,
 		return true;
 	}
 	if (has_domain(cc, name))
-		log_info("%s:%d: %s: %s is listed twice", e->file->shown,
-		    e->line, sec->label, name);
+		twice_warn(sec, e, token, name);
 	else if (cc->ndomains >= (size_t)cc->max_names) {
 		value_err(ld, sec, e, "\"%s\" is name %zu, more than "
 		    "max_names (%ld)", q(ld, token), cc->ndomains + 1,
