@@ -313,6 +313,9 @@ run_verb(struct options *o, struct config *cfg)
 		goto out;
 	if (select_certs(cfg, o->names, o->nnames, selected) == -1)
 		goto out;
+	/* Not an error (a fresh install has none yet), but not silent. */
+	if (cfg->ncerts == 0)
+		log_warn("%s: warning: no [cert ...] sections", cfg->path);
 
 	if (strcmp(o->verb, "status") == 0) {
 		status = show_status(cfg, selected, o->json);

@@ -45,6 +45,13 @@ try "an unknown NAME is a usage error"
 assert_status 2 "$AW" -c "$T/aw.ini" issue nosuch
 assert_grep "nosuch" "$ERR"
 
+try "a configuration without [cert ...] sections is said so, exit 0"
+printf '[defaults]\ndirectory = %s\n' "$ACME_DIRECTORY" >"$T/empty.ini"
+assert_status 0 "$AW" -c "$T/empty.ini" check
+assert_grep "empty.ini: warning: no \[cert \.\.\.\] sections" "$ERR"
+assert_status 0 "$AW" -c "$T/empty.ini" renew
+assert_grep "empty.ini: warning: no \[cert \.\.\.\] sections" "$ERR"
+
 try "a missing configuration file is named"
 assert_status 2 "$AW" -c "$T/missing.ini" renew
 assert_grep "missing.ini" "$ERR"
