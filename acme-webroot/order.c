@@ -112,6 +112,24 @@ explain_authz(const char *authz_url, json_t *authz)
 	log_escape_free(ename);
 }
 
+/* After a failed validation: where the token was, which is where the
+ * web server should have served it from. */
+static void
+name_webroot(const struct cert_conf *cc, json_t *authz)
+{
+	const char	*name, *root;
+	char		*ename, *eroot;
+
+	name = json_str(json_object_get(authz, "identifier"), "value");
+	if (name == NULL || (root = cert_conf_webroot(cc, name)) == NULL)
+		return;
+	ename = log_escape(name, strlen(name), 253);
+	eroot = log_escape(root, strlen(root), 300);
+	log_err("%s: the token was written under webroot %s", ename, eroot);
+	log_escape_free(eroot);
+	log_escape_free(ename);
+}
+
 /* Writes the token file of one pending authorization. */
 static int
 prepare_challenge(struct acme *acme, const struct cert_conf *cc,
@@ -220,6 +238,7 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 		status = json_str(done, "status");
 		if (strcmp(status, "valid") != 0) {
 			explain_authz(ans[i].authz_url, done);
+			name_webroot(cc, done);
 			json_decref(done);
 			goto out;
 		}

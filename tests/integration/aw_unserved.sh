@@ -1,7 +1,8 @@
 #!/bin/bash
 # A webroot that nginx does not serve: the renewal fails with the CA's
-# own reason and the URL it tried, exit 1, the live certificate stays
-# as it was, the failure is remembered, and no token is left behind.
+# own reason, the URL it tried and the webroot the token was in, exit
+# 1, the live certificate stays as it was, the failure is remembered,
+# and no token is left behind.
 # Until the next try, renew leaves the CA alone.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
@@ -21,6 +22,7 @@ sed -i "s#^webroot = .*#webroot = $T/elsewhere#" "$T/aw.ini"
 try "issue fails naming the CA's reason and the URL it fetched"
 assert_status 1 "$AW" -c "$T/aw.ini" issue site
 assert_grep "$name: unauthorized: .*http://$name:$HTTP01_PORT/\.well-known/acme-challenge/" "$ERR"
+assert_grep "$name: the token was written under webroot $T/elsewhere\$" "$ERR"
 assert_eq "$(cat "$OUT")" ""
 
 try "the live certificate is untouched"
