@@ -285,6 +285,11 @@ test_documented_example(void)
 		    "\ndirectory") ? line + 1 : line);
 	fclose(fp);
 	cfg = load_text("example.ini", text, 0, 1);
+	/* The shipped unit could not run a reload hook without its
+	 * drop-in: the example enables none. */
+	if (cfg != NULL)
+		CHECK(cfg->certs[0].pre_hook == NULL &&
+		    cfg->certs[0].post_hook == NULL);
 	config_free(cfg);
 }
 
