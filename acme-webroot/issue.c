@@ -394,6 +394,9 @@ print_issued(const struct cert_conf *cc, const struct store_files *f,
 	time_t		 nb = 0, na = 0;
 	char		 until[32] = "?";
 
+	/* -q keeps errors only, so that cron mails only those. */
+	if (!log_enabled(LOG_WARNING))
+		return;
 	chain = pem_chain_parse(f->cert, f->cert_len, "cert.pem");
 	if (chain != NULL &&
 	    cert_validity(sk_X509_value(chain, 0), &nb, &na) == 0)

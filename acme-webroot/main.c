@@ -56,7 +56,7 @@ usage(FILE *out)
 	    "\n"
 	    "  -c FILE         configuration (default %s)\n"
 	    "  -v              show each step; -vv also protocol details\n"
-	    "  -q              errors only\n"
+	    "  -q              errors only, nothing on stdout\n"
 	    "  --wait SECONDS  wait for another run's lock (default: "
 	    "exit 75)\n"
 	    "  --json          status as JSON\n", CONFIG_PATH);

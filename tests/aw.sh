@@ -72,6 +72,8 @@ aw_counting_ca() {
 	port=$(free_port)
 	AW_ACCEPTS=$T/accepts.$port
 	count_accepts "$port" "$AW_ACCEPTS"
+	# wait_port's own probe is counted too.
+	wait_until 5 test -s "$AW_ACCEPTS"
 	sed -i "s#^directory = .*#directory = https://127.0.0.1:$port/dir#" \
 	    "$1"
 	AW_ACCEPTS_BEFORE=$(wc -l <"$AW_ACCEPTS")
