@@ -228,6 +228,29 @@ judge(struct acme *acme, const char *url, struct reply *r, int *badnonce,
 }
 
 /*
+ * "HTTP 503", and the CA's problem when it sent one: what an answer
+ * that was retried is reported as once the retries are spent.
+ */
+static char *
+describe_answer(const struct reply *r)
+{
+	const char	*type = json_str(r->json, "type");
+	const char	*detail = json_str(r->json, "detail");
+	char		*etype, *edetail, *text;
+
+	etype = log_escape(type, type ? strlen(type) : 0, 200);
+	edetail = log_escape(detail, detail ? strlen(detail) : 0, 1000);
+	if (asprintf(&text, "HTTP %ld%s%s%s%s", r->http.status,
+	    type != NULL ? ", " : "", type != NULL ? short_type(etype) : "",
+	    type != NULL && detail != NULL ? ": " : "",
+	    type != NULL && detail != NULL ? edetail : "") < 0)
+		text = NULL;
+	log_escape_free(etype);
+	log_escape_free(edetail);
+	return text;
+}
+
+/*
  * One signed POST, with its retries.  payload NULL is POST-as-GET.
  * On success r holds the answer, its body parsed when it is JSON.
  */
@@ -267,9 +290,8 @@ post(struct acme *acme, const char *url, const char *payload,
 			    NULL);
 			verdict = judge(acme, url, r, &badnonce,
 			    &reregistered);
-			if (verdict == 2 && first == NULL &&
-			    asprintf(&first, "HTTP %ld", r->http.status) < 0)
-				first = NULL;
+			if (verdict == 2 && first == NULL)
+				first = describe_answer(r);
 		}
 		free(jws);
 		jws = NULL;
