@@ -144,6 +144,15 @@ wait_ms(struct acme *acme, long ms, time_t not_before)
 	return wait_until(acme, when);
 }
 
+/* One request, over by the deadline however slowly the CA answers. */
+static int
+request(struct acme *acme, const char *method, const char *url,
+    const char *body, const char *accept, struct http_response *h)
+{
+	http_set_deadline(acme->http, acme->deadline);
+	return http_request(acme->http, method, url, body, accept, h);
+}
+
 static const char *
 dir_url(struct acme *acme, const char *name)
 {
@@ -159,8 +168,8 @@ fresh_nonce(struct acme *acme)
 	int			 tries;
 
 	for (tries = 0; tries <= ACME_RETRY_MAX; tries++) {
-		if (http_request(acme->http, "HEAD", url, NULL, NULL,
-		    &h) == 0 && h.nonce != NULL) {
+		if (request(acme, "HEAD", url, NULL, NULL, &h) == 0 &&
+		    h.nonce != NULL) {
 			acme->nonce = h.nonce;
 			h.nonce = NULL;
 			http_response_clear(&h);
@@ -275,8 +284,8 @@ post(struct acme *acme, const char *url, const char *payload,
 		if (jws == NULL)
 			break;
 
-		if (http_request(acme->http, "POST", url, jws, accept,
-		    &r->http) == -1) {
+		if (request(acme, "POST", url, jws, accept, &r->http) ==
+		    -1) {
 			verdict = http_transient(acme->http) ? 2 : -1;
 			if (verdict == -1)
 				log_err("%s: %s", url,
@@ -369,7 +378,7 @@ acme_open(struct acme *acme, struct http_client *http,
 
 	log_info("GET %s", directory_url);
 	for (tries = 0; ; tries++) {
-		if (http_request(http, "GET", directory_url, NULL, NULL,
+		if (request(acme, "GET", directory_url, NULL, NULL,
 		    &h) == 0 && h.status == 200)
 			break;
 		if (tries >= ACME_RETRY_MAX || (h.status != 0 &&

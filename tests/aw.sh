@@ -9,6 +9,20 @@
 #   aw_version STATE NAME       N of the archive file live/NAME points at
 #   count_accepts PORT FILE     a TLS-less listener on 127.0.0.1:PORT that
 #                               appends a line to FILE per connection
+#
+# With the fake CA started as `start_fakeca CA` (it validates nothing
+# unless told to, so no site is needed):
+#   aw_fakeca_site TAG [LINE...]  writes $T/TAG/aw.ini, one [cert site]
+#                               for two names with webroot $T/TAG/www
+#                               and the LINEs, and issues version 1
+#                               without faults; sets CONF, STATE, WWW,
+#                               and BEFORE (serial and hashes of live/)
+#   aw_faults SPEC...           the fake CA's faults become SPECs, its
+#                               counts zero
+#   aw_kept                     asserts live/site is still BEFORE and
+#                               nothing is left in WWW
+#   aw_timed N CMD...           assert_status N CMD...; sets MS to the
+#                               milliseconds it took
 
 aw_config() {
 	local file=$1 state=$2 webroot=$3 name=$4
@@ -61,4 +75,46 @@ while True:
 PY
 	track_pid $!
 	wait_port "$1"
+}
+
+_aw_live_id() {
+	aw_live_serial "$STATE" site
+	sha256sum "$STATE/live/site/fullchain.pem" \
+	    "$STATE/live/site/privkey.pem" | cut -d' ' -f1
+}
+
+aw_fakeca_site() {
+	local tag=$1
+	shift
+	CONF=$T/$tag/aw.ini
+	STATE=$T/$tag/state
+	WWW=$T/$tag/www
+	mkdir -p "$WWW"
+	AW_DIRECTORY=$CA_DIRECTORY AW_CA_BUNDLE=$CA_CA_BUNDLE \
+	    aw_config "$CONF" "$STATE" "$WWW" site \
+	    "a-$tag.example.test" "b-$tag.example.test" -- "$@"
+	fakeca_ctl CA /clear '' >/dev/null
+	assert_status 0 "$AW" -c "$CONF" issue site
+	BEFORE=$(_aw_live_id)
+}
+
+aw_faults() {
+	local spec
+	fakeca_ctl CA /clear '' >/dev/null
+	fakeca_ctl CA /reset '' >/dev/null
+	for spec in "$@"; do
+		fakeca_ctl CA /fault "$spec" >/dev/null ||
+		    fail "fake CA refused fault $spec"
+	done
+}
+
+aw_kept() {
+	assert_eq "$(_aw_live_id)" "$BEFORE"
+	assert_eq "$(find "$WWW" -mindepth 1)" ""
+}
+
+aw_timed() {
+	local start=${EPOCHREALTIME/./}
+	assert_status "$@"
+	MS=$(((${EPOCHREALTIME/./} - start) / 1000))
 }
