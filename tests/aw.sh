@@ -21,6 +21,8 @@
 #                               counts zero
 #   aw_kept                     asserts live/site is still BEFORE and
 #                               nothing is left in WWW
+#   aw_failing REGEX            `status` exits 1 and shows site failing,
+#                               its note matching REGEX
 #   aw_timed N CMD...           assert_status N CMD...; sets MS to the
 #                               milliseconds it took
 
@@ -117,4 +119,9 @@ aw_timed() {
 	local start=${EPOCHREALTIME/./}
 	assert_status "$@"
 	MS=$(((${EPOCHREALTIME/./} - start) / 1000))
+}
+
+aw_failing() {
+	assert_status 1 "$AW" -c "$CONF" status
+	assert_grep "^site +failing .*$1" "$OUT"
 }
