@@ -112,6 +112,29 @@ explain_authz(const char *authz_url, json_t *authz)
 	log_escape_free(ename);
 }
 
+/* Fetches the authorizations at urls, but skip, and explains each
+ * that is not valid. */
+static void
+explain_authzs(struct acme *acme, json_t *urls, const char *skip)
+{
+	json_t		*item, *authz;
+	const char	*url;
+	size_t		 i;
+
+	json_array_foreach(urls, i, item) {
+		url = json_string_value(item);
+		if (!http_url_is_https(url) ||
+		    (skip != NULL && strcmp(url, skip) == 0))
+			continue;
+		if (acme_fetch(acme, url, &authz) == 0) {
+			if (strcmp(json_str(authz, "status") ?: "",
+			    "valid") != 0)
+				explain_authz(url, authz);
+			json_decref(authz);
+		}
+	}
+}
+
 /* Writes the token file of one pending authorization. */
 static int
 prepare_challenge(struct acme *acme, const struct cert_conf *cc,
@@ -219,8 +242,11 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 			goto out;
 		status = json_str(done, "status");
 		if (strcmp(status, "valid") != 0) {
+			/* The CA's reason for this name first: that one is
+			 * remembered; then every other name that failed. */
 			explain_authz(ans[i].authz_url, done);
 			json_decref(done);
+			explain_authzs(acme, urls, ans[i].authz_url);
 			goto out;
 		}
 		json_decref(done);
@@ -238,25 +264,10 @@ out:
 static void
 explain_order(struct acme *acme, const char *order_url, json_t *order)
 {
-	json_t		*urls = json_object_get(order, "authorizations");
-	json_t		*authz;
-	const char	*url;
-	size_t		 i;
-
 	log_err("%s: order is invalid", order_url);
 	if (json_object_get(order, "error") != NULL)
 		acme_log_problem(order_url, json_object_get(order, "error"));
-	json_array_foreach(urls, i, authz) {
-		url = json_string_value(authz);
-		if (!http_url_is_https(url))
-			continue;
-		if (acme_fetch(acme, url, &authz) == 0) {
-			if (strcmp(json_str(authz, "status") ?: "",
-			    "valid") != 0)
-				explain_authz(url, authz);
-			json_decref(authz);
-		}
-	}
+	explain_authzs(acme, json_object_get(order, "authorizations"), NULL);
 }
 
 /* The key of the order in flight, or a new one saved before use. */
