@@ -17,6 +17,8 @@
 #                               and the LINEs, and issues version 1
 #                               without faults; sets CONF, STATE, WWW,
 #                               and BEFORE (serial and hashes of live/)
+#   aw_live_id                  the serial of live/site/cert.pem and the
+#                               hashes of its fullchain and private key
 #   aw_faults SPEC...           the fake CA's faults become SPECs, its
 #                               counts zero
 #   aw_kept                     asserts live/site is still BEFORE and
@@ -79,7 +81,7 @@ PY
 	wait_port "$1"
 }
 
-_aw_live_id() {
+aw_live_id() {
 	aw_live_serial "$STATE" site
 	sha256sum "$STATE/live/site/fullchain.pem" \
 	    "$STATE/live/site/privkey.pem" | cut -d' ' -f1
@@ -97,7 +99,7 @@ aw_fakeca_site() {
 	    "a-$tag.example.test" "b-$tag.example.test" -- "$@"
 	fakeca_ctl CA /clear '' >/dev/null
 	assert_status 0 "$AW" -c "$CONF" issue site
-	BEFORE=$(_aw_live_id)
+	BEFORE=$(aw_live_id)
 }
 
 aw_faults() {
@@ -111,7 +113,7 @@ aw_faults() {
 }
 
 aw_kept() {
-	assert_eq "$(_aw_live_id)" "$BEFORE"
+	assert_eq "$(aw_live_id)" "$BEFORE"
 	assert_eq "$(find "$WWW" -mindepth 1)" ""
 }
 

@@ -26,7 +26,7 @@ try "a storm of 5 badNonce answers is ridden out"
 aw_faults 'name=badnonce,times=5'
 assert_status 0 "$AW" -c "$CONF" issue site
 assert_eq "$(fakeca_ctl CA /count/new-order)" 6
-BEFORE=$(_aw_live_id)
+BEFORE=$(aw_live_id)
 
 try "the limit is per request: 15 on newOrder and 15 on finalize pass"
 aw_faults 'name=badnonce,on=new-order,times=15' \
@@ -34,7 +34,7 @@ aw_faults 'name=badnonce,on=new-order,times=15' \
 assert_status 0 "$AW" -c "$CONF" issue site
 assert_eq "$(fakeca_ctl CA /count/new-order)" 16
 assert_eq "$(fakeca_ctl CA /count/finalize)" 16
-BEFORE=$(_aw_live_id)
+BEFORE=$(aw_live_id)
 
 for kind in new-order finalize; do
 	try "a storm of 25 on $kind gives up after 20 retries"
