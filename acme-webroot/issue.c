@@ -480,10 +480,16 @@ note_failure(struct run *run, struct session *s, struct cert_conf *cc,
     struct store_state *st)
 {
 	time_t	 now = time(NULL), later = 0;
+	char	 when[32];
 
 	if (s != NULL && acme_problem_is(&s->acme, "rateLimited")) {
 		later = s->acme.retry_after ? s->acme.retry_after : now + 3600;
 		s->limited_until = later;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+		    gmtime(&later));
+		log_err("%s rate-limits this account until %s%s",
+		    s->directory, when, s->acme.retry_after ? "" :
+		    " (it gave no time: one hour assumed)");
 	}
 	store_state_failed(st, now, log_first_error() ?
 	    log_first_error() : "failed", later);
