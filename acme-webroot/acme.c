@@ -324,8 +324,13 @@ post(struct acme *acme, const char *url, const char *payload,
 		}
 	}
 	free(first);
-	if (verdict != 0)
+	if (verdict != 0) {
+		/* A refusal may come from a front end whose nonces the CA
+		 * does not know: the next request starts with a fresh one. */
+		free(acme->nonce);
+		acme->nonce = NULL;
 		reply_clear(r);
+	}
 	return verdict == 0 ? 0 : -1;
 }
 

@@ -79,12 +79,16 @@ assert_grep "site: https://[^ ]*/dir rate-limits this account until .* \(it gave
 aw_kept
 
 try "rejected identifiers are shown one per name"
-aw_faults 'name=subproblems'
-assert_status 1 "$AW" -c "$CONF" issue site
+aw_faults 'name=subproblems,times=1'
+assert_status 1 "$AW" -c "$CONF" issue site two
 assert_grep "site: https://[^ ]*/new-order: rejectedIdentifier: some identifiers were rejected" "$ERR"
 for n in a b; do
 	assert_grep "site: $n-rl\.example\.test: rejectedIdentifier: $n-rl\.example\.test is forbidden by policy" "$ERR"
 done
 aw_kept
+
+try "after that refusal the next certificate fetched a fresh nonce"
+assert_grep "^two: issued version 2 " "$OUT"
+assert_eq "$(fakeca_ctl CA /count/nonce)" 2
 
 pass
