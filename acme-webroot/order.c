@@ -188,8 +188,8 @@ out:
 
 /* Fetches every authorization, answers the pending ones, waits. */
 static int
-authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
-    struct webroot_set *set)
+authorize(struct acme *acme, const struct cert_conf *cc,
+    const char *order_url, json_t *order, struct webroot_set *set)
 {
 	json_t		*urls = json_object_get(order, "authorizations");
 	json_t		*authz = NULL, *done;
@@ -199,7 +199,7 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	int		 rc = -1;
 
 	if (!json_is_array(urls) || json_array_size(urls) == 0) {
-		log_err("order without authorizations");
+		log_err("%s: order without authorizations", order_url);
 		return -1;
 	}
 	if ((ans = calloc(json_array_size(urls), sizeof(*ans))) == NULL)
@@ -209,8 +209,8 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	for (i = 0; i < json_array_size(urls); i++) {
 		url = json_string_value(json_array_get(urls, i));
 		if (!http_url_is_https(url)) {
-			log_err("order lists an authorization that is not "
-			    "an https URL");
+			log_err("%s: order lists an authorization that is "
+			    "not an https URL", order_url);
 			goto out;
 		}
 		json_decref(authz);
@@ -333,8 +333,9 @@ out:
 
 /* Downloads the chain and checks it before anything is stored. */
 static int
-download(struct acme *acme, const struct cert_conf *cc, json_t *order,
-    EVP_PKEY *key, struct store_files *f)
+download(struct acme *acme, const struct cert_conf *cc,
+    const char *order_url, json_t *order, EVP_PKEY *key,
+    struct store_files *f)
 {
 	const char	*url = json_str(order, "certificate");
 	STACK_OF(X509)	*chain = NULL;
@@ -343,7 +344,8 @@ download(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	int		 rc = -1;
 
 	if (!http_url_is_https(url)) {
-		log_err("valid order without an https certificate URL");
+		log_err("%s: valid order without an https certificate URL",
+		    order_url);
 		return -1;
 	}
 	if (acme_download(acme, url, &pem, &len) == -1)
@@ -422,7 +424,7 @@ prove(struct acme *acme, const struct cert_conf *cc, const char *url,
 
 	if ((set = webroot_set_new(cc->state_dir, cc->name)) == NULL)
 		return -1;
-	rc = authorize(acme, cc, *order, set);
+	rc = authorize(acme, cc, url, *order, set);
 	if (webroot_remove_all(set) == -1)
 		rc = -1;
 	webroot_set_free(set);
@@ -472,7 +474,7 @@ order_obtain(struct acme *acme, const struct cert_conf *cc,
 	}
 	if (key == NULL && (key = order_key(cc, false)) == NULL)
 		goto out;
-	rc = download(acme, cc, order, key, files);
+	rc = download(acme, cc, st->order_url, order, key, files);
 out:
 	EVP_PKEY_free(key);
 	json_decref(order);

@@ -49,8 +49,19 @@ try "a certificate URL over http:// is not fetched"
 aw_fakeca_site http-cert "timeout = 20"
 aw_faults 'name=http-url,on=order,skip=1'
 assert_status 1 "$AW" -c "$CONF" issue site
-assert_grep "valid order without an https certificate URL" "$ERR"
+assert_grep "site: https://[^ ]*/order/[0-9]+: valid order without an https certificate URL" "$ERR"
 assert_eq "$(fakeca_ctl CA /count/cert)" 0
+aw_kept
+
+try "an order resumed with http:// authorizations is refused"
+aw_fakeca_site http-resume "timeout = 20"
+aw_faults 'name=badjson,on=authz,times=1'
+assert_status 1 "$AW" -c "$CONF" issue site
+aw_faults 'name=http-url,on=order'
+assert_status 1 "$AW" -c "$CONF" issue site
+assert_grep "site: https://[^ ]*/order/[0-9]+: order lists an authorization that is not an https URL" "$ERR"
+assert_eq "$(fakeca_ctl CA /count/new-order)" 0
+assert_eq "$(fakeca_ctl CA /count/authz)" 0
 aw_kept
 
 try "a chain with CRLF line ends is accepted and stored as plain PEM"
