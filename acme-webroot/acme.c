@@ -314,8 +314,9 @@ post(struct acme *acme, const char *url, const char *payload,
 			if (++retries > ACME_RETRY_MAX ||
 			    wait_ms(acme, RETRY_FIRST_MS << (retries - 1),
 			    http_retry_after(&r->http, time(NULL))) == -1) {
-				log_err("%s: %s (gave up after %d tries)",
-				    url, first ? first : "failed", retries);
+				log_err("%s: %s (gave up after %d tr%s)", url,
+				    first ? first : "failed", retries,
+				    retries == 1 ? "y" : "ies");
 				verdict = -1;
 				break;
 			}

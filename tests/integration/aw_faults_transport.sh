@@ -45,7 +45,7 @@ try "a Retry-After beyond the timeout ends the certificate at once"
 aw_faults 'name=503,on=new-order,retry_after=3600'
 aw_timed 1 "$AW" -c "$CONF" issue site
 assert test "$MS" -lt 3000
-assert_grep "site: https://[^ ]*/new-order: HTTP 503, serverInternal: the CA is unavailable, try later" "$ERR"
+assert_grep "site: https://[^ ]*/new-order: HTTP 503, serverInternal: the CA is unavailable, try later \(gave up after 1 try\)$" "$ERR"
 assert_eq "$(fakeca_ctl CA /count/new-order)" 1
 aw_kept
 
