@@ -63,4 +63,19 @@ assert_status 1 "$AW" -c "$CONF" issue site
 assert test "$(fakeca_ctl CA /count/order)" -le 4
 aw_kept
 
+try "a poll's Retry-After beyond the timeout ends it at once"
+aw_fakeca_site hour "timeout = 20"
+aw_faults 'name=processing,retry_after=3600'
+aw_timed 1 "$AW" -c "$CONF" issue site
+assert test "$MS" -lt 5000
+assert_grep "site: https://[^ ]*/order/[0-9]+: still \"processing\" when time ran out" "$ERR"
+aw_kept
+
+try "Retry-After on answers that need no wait does no harm"
+aw_fakeca_site relaxed "timeout = 20"
+aw_faults 'name=retry-after,secs=1'
+assert_status 0 "$AW" -c "$CONF" issue site
+assert_grep "^site: issued version 2 " "$OUT"
+assert_eq "$(find "$WWW" -mindepth 1)" ""
+
 pass
