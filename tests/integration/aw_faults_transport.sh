@@ -17,6 +17,20 @@ aw_faults 'name=drop,on=new-order,times=2'
 assert_status 0 "$AW" -c "$CONF" issue site
 assert_eq "$(fakeca_ctl CA /count/new-order)" 3
 
+for kind in dir nonce new-order authz chall order finalize cert; do
+	try "a 503 answer to $kind is retried"
+	aw_faults "name=503,on=$kind,times=1"
+	assert_status 0 "$AW" -c "$CONF" issue site
+	assert_grep "^site: issued version [0-9]+ " "$OUT"
+	assert_eq "$(cat "$ERR")" ""
+	assert_eq "$(fakeca_ctl CA /faults)" "name=503,on=$kind,times=1 (times left 0)"
+done
+
+try "a connection dropped while the directory is read is retried"
+aw_faults 'name=drop,on=dir,times=2'
+assert_status 0 "$AW" -c "$CONF" issue site
+assert_eq "$(fakeca_ctl CA /count/dir)" 3
+
 try "after each 503 the retry fetches a fresh nonce"
 aw_faults 'name=503,on=new-order,times=2'
 assert_status 0 "$AW" -c "$CONF" issue site
