@@ -13,16 +13,20 @@
 # Certificates of 30 s: half their life is gone at once, so they are
 # due and `renew` would order them.
 start_fakeca CA --set validity=30
+start_fakeca CA2
 aw_fakeca_site rl "" \
     "[cert two]" "domains = two-rl.example.test" \
-    "[cert three]" "domains = three-rl.example.test"
-assert_status 0 "$AW" -c "$CONF" issue two three
+    "[cert three]" "domains = three-rl.example.test" \
+    "[cert other]" "domains = other-rl.example.test" \
+    "directory = $CA2_DIRECTORY" "ca_bundle = $CA2_CA_BUNDLE"
+assert_status 0 "$AW" -c "$CONF" issue two three other
 others=$(cat "$STATE"/live/{two,three}/cert.pem | sha256sum)
 
 # next_try: sets NEXT to the next try status shows for site, and IN to
-# the seconds from now until then; the stderr of the command before is
-# kept in $T/before.err.
+# the seconds from now until then; the output of the command before is
+# kept in $T/before.out and $T/before.err.
 next_try() {
+	cp "$OUT" "$T/before.out"
 	cp "$ERR" "$T/before.err"
 	assert_status 1 "$AW" -c "$CONF" status --json site
 	NEXT=$(/usr/bin/python3 -c \
@@ -33,7 +37,7 @@ next_try() {
 
 try "rateLimited on newOrder ends it with the CA's words and retry time"
 aw_faults 'name=ratelimit,retry_after=7200'
-assert_status 1 "$AW" -c "$CONF" issue site two three
+assert_status 1 "$AW" -c "$CONF" issue site two three other
 assert_grep "^acme-webroot: site: https://[^ ]*/new-order: rateLimited: too many new orders for this account$" "$ERR"
 next_try
 assert test "$IN" -ge 7190 -a "$IN" -le 7200
@@ -46,6 +50,10 @@ for name in two three; do
 done
 assert_eq "$(fakeca_ctl CA /count/new-order)" 1
 assert_eq "$(cat "$STATE"/live/{two,three}/cert.pem | sha256sum)" "$others"
+
+try "while a certificate of another CA is issued"
+assert_grep "^other: issued version 2 " "$T/before.out"
+assert_no_grep "other: deferred" "$T/before.err"
 
 try "status shows the failure and the CA's time as the next try"
 aw_failing "rateLimited: too many new orders"

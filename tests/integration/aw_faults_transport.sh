@@ -31,9 +31,10 @@ aw_faults 'name=drop,on=dir,times=2'
 assert_status 0 "$AW" -c "$CONF" issue site
 assert_eq "$(fakeca_ctl CA /count/dir)" 3
 
-try "after each 503 the retry fetches a fresh nonce"
+try "503s are retried after 1 s, then 2 s, each with a fresh nonce"
 aw_faults 'name=503,on=new-order,times=2'
-assert_status 0 "$AW" -c "$CONF" issue site
+aw_timed 0 "$AW" -c "$CONF" issue site
+assert test "$MS" -ge 3000
 assert_eq "$(fakeca_ctl CA /count/new-order)" 3
 assert_eq "$(fakeca_ctl CA /count/nonce)" 3
 
