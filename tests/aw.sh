@@ -24,6 +24,10 @@
 #   aw_served STATE NAME        reloads that nginx; status 0 when the
 #                               reload took and the leaf it serves is
 #                               live/NAME/cert.pem
+#   aw_reissue CERT             `issue CERT` with $AW_INI succeeds and
+#                               puts a new certificate in place, one
+#                               that is consistent and served (after
+#                               aw_site and aw_serve)
 #   aw_no_tokens WEBROOT        no challenge file is left in WEBROOT
 #                               (.well-known/acme-challenge absent or
 #                               empty); lists what is left otherwise
@@ -173,4 +177,13 @@ aw_no_tokens() {
 	echo "left in $ac:" >&2
 	ls -A "$ac" >&2
 	return 1
+}
+
+aw_reissue() {
+	local before
+	before=$(aw_live_serial "$AW_STATE" "$1")
+	assert_status 0 "$AW" -c "$AW_INI" issue "$1"
+	refute test "$(aw_live_serial "$AW_STATE" "$1")" = "$before"
+	assert aw_consistent "$AW_STATE" "$1"
+	assert aw_served "$AW_STATE" "$1"
 }

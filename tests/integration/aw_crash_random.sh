@@ -52,11 +52,7 @@ try "at least one run was killed"
 refute test "$killed" = 0
 
 try "a clean run succeeds and cleans up"
-before=$(aw_live_serial "$state" r)
-assert_status 0 "$AW" -c "$AW_INI" issue r
-refute test "$(aw_live_serial "$state" r)" = "$before"
-assert aw_consistent "$state" r
-assert aw_served "$state" r
+aw_reissue r
 assert aw_no_tokens "$AW_ROOT"
 assert test ! -e "$state/live/.r.new"
 assert_eq "$(ls -A "$state/acme-webroot")" "r.json"
