@@ -11,18 +11,19 @@ certificate-downloaded archive-written live-exchanged deploy_hook
 post_hook"
 late="live-exchanged deploy_hook post_hook"
 
-# Every order proves its names afresh, so that each run writes tokens.
-start_pebble P PEBBLE_AUTHZREUSE=0
-AW_DIRECTORY=$P_DIRECTORY AW_CA_BUNDLE=$P_CA_BUNDLE
 aw_site first
 root=$AW_ROOT
 state=$AW_STATE
 
-# One certificate per crash point, all for the same name and webroot.
+# One certificate per crash point, each for a name of its own, so that
+# no order can reuse the valid authorization of another.
+names=()
 for point in $points; do
+	names+=("$(new_name "$point")")
 	printf '[cert %s]\ndomains = %s\ndeploy_hook = echo %s >> %s\n' \
-	    "$point" "$AW_NAME" "$point" "$T/deploys" >>"$AW_INI"
+	    "$point" "${names[-1]}" "$point" "$T/deploys" >>"$AW_INI"
 done
+add_site "$root" "${names[@]}"
 touch "$T/deploys"
 deploys() { grep -cx "$1" "$T/deploys" || true; }
 

@@ -39,10 +39,21 @@ assert aw_served "$state" c
 
 for point in $points; do
 	try "killed at $point"
-	before=$(serial)
-	deploys_before=$(deploys)
-	ACME_WEBROOT_FAILPOINT=$point assert_status 137 \
-	    "$AW" -c "$T/aw.ini" issue c
+	# Pebble reuses a valid authorization for 1% of new orders even
+	# at PEBBLE_AUTHZREUSE=0; such a run writes no token, so it may
+	# pass the token points and finish.  It is tried again.
+	for ((attempt = 1; ; attempt++)); do
+		before=$(serial)
+		deploys_before=$(deploys)
+		ACME_WEBROOT_FAILPOINT=$point run \
+		    "$AW" -v -c "$T/aw.ini" issue c
+		[ "$RC" = 0 ] && [ "$attempt" -lt 3 ] || break
+		say "it finished: the CA reused an authorization"
+	done
+	[ "$RC" = 137 ] || {
+		cat "$ERR" >&2
+		fail "$_DESC: exit status $RC, want 137 (SIGKILL)"
+	}
 	assert aw_consistent "$state" c
 	assert aw_served "$state" c
 	case $point in
