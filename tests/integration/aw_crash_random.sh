@@ -34,6 +34,7 @@ for ((i = 1; i <= kills; i++)); do
 	try "kill $i of $kills, after $delay us"
 	"$AW" -c "$AW_INI" issue r >"$T/out.$i" 2>&1 &
 	pid=$!
+	# Not a wait for anything: the delay picks where the kill lands.
 	sleep "$(printf '%d.%06d' $((delay / 1000000)) \
 	    $((delay % 1000000)))"
 	kill -KILL "$pid" 2>/dev/null || true
