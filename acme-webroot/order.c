@@ -411,7 +411,12 @@ new_order(struct acme *acme, const struct cert_conf *cc,
 	st->order_url = url;
 	/* A fresh order gets a fresh key. */
 	store_pending_key_forget(cc->state_dir, cc->name);
-	return store_state_save(cc->state_dir, cc->name, st);
+	if (store_state_save(cc->state_dir, cc->name, st) == -1) {
+		json_decref(*order);
+		*order = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Drives the order to "ready" through its authorizations. */
