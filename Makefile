@@ -170,6 +170,10 @@ deps:
 demo: deps all
 	tests/demo
 
+# Benchmarks of the optimised build (bench/*.sh); they print figures.
+bench: deps all
+	bench/run
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(AW_BIN) $(CW_BIN) $(DESTDIR)$(SBINDIR)/
