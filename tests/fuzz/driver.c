@@ -9,6 +9,7 @@
  * still reach the real stderr.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,23 +48,27 @@ static int
 run_file(const char *path)
 {
 	struct stat	 st;
-	uint8_t		*buf;
-	ssize_t		 n;
+	uint8_t		*buf = NULL;
+	ssize_t		 n = 0;
 	size_t		 got = 0;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		fprintf(out, "%s: cannot be read\n", path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(out, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	/* One byte more, so that an empty file is not malloc(0). */
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return -1;
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
+	if (fstat(fd, &st) == 0 &&
+	    (buf = malloc((size_t)st.st_size + 1)) != NULL)
+		while (got < (size_t)st.st_size && (n = read(fd, buf + got,
+		    (size_t)st.st_size - got)) > 0)
+			got += (size_t)n;
 	close(fd);
+	if (buf == NULL || n == -1) {
+		fprintf(out, "%s: cannot be read\n", path);
+		free(buf);
+		return -1;
+	}
 	if (getenv("FUZZ_VERBOSE") != NULL)
 		fprintf(out, "%s\n", path);
 	LLVMFuzzerTestOneInput(buf, got);
