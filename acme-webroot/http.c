@@ -79,18 +79,16 @@ keep_header(char **slot, char *value)
 	*slot = value;
 }
 
-static size_t
-on_header(char *data, size_t size, size_t nmemb, void *arg)
+void
+http_header_line(struct http_response *resp, const char *data, size_t n)
 {
-	struct http_response	*resp = arg;
-	size_t			 n = size * nmemb;
-	char			*v, *semi;
+	char	*v, *semi;
 
 	/* A new status line starts a new response (after a 100 or a
 	 * redirect), whose headers replace the earlier ones. */
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		http_response_clear(resp);
-		return n;
+		return;
 	}
 
 	keep_header(&resp->location, header_value(data, n, "Location"));
@@ -107,6 +105,14 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		else
 			free(v);
 	}
+}
+
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	size_t	 n = size * nmemb;
+
+	http_header_line(arg, data, n);
 	return n;
 }
 

@@ -72,6 +72,15 @@ int	 http_request(struct http_client *client, const char *method,
 	    const char *url, const char *body, const char *accept,
 	    struct http_response *resp);
 
+/*
+ * Takes one header line of an answer as libcurl hands it over
+ * ("Name: value\r\n", not NUL-terminated) into resp: Location,
+ * Replay-Nonce, Retry-After, Content-Type and Link are kept, and a
+ * status line ("HTTP/...") starts the response over.
+ */
+void	 http_header_line(struct http_response *resp, const char *line,
+	    size_t len);
+
 /* Frees what a response holds and zeroes it; safe on a zeroed one. */
 void	 http_response_clear(struct http_response *resp);
 

@@ -213,7 +213,10 @@ authorize(struct acme *acme, const struct cert_conf *cc,
 			    "not an https URL", order_url);
 			goto out;
 		}
+		/* A fetch that fails leaves authz as it was: not the one
+		 * released here. */
 		json_decref(authz);
+		authz = NULL;
 		if (acme_fetch(acme, url, &authz) == -1)
 			goto out;
 		status = json_str(authz, "status");
