@@ -59,7 +59,18 @@ CW_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/cw_*.c))
 CO_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/common_*.c))
 UNITS	= $(AW_UNIT) $(CW_UNIT) $(CO_UNIT)
 
-.PHONY: all units san check deps demo install clean fuzz bench
+# Fuzz targets: tests/fuzz/aw_*.c and cw_*.c, linked like the unit
+# tests with tests/fuzz/lib.c and a main: tests/fuzz/driver.c, which
+# replays files (the sanitizer build; `make check` replays the corpus),
+# or libFuzzer's (`make fuzz`, built with clang under build-fuzz/).
+FUZZERS	= $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,\
+	    $(wildcard tests/fuzz/aw_*.c tests/fuzz/cw_*.c))
+FUZZ_MAIN ?= $(B)/fuzz/driver.o
+FUZZ_LINK ?=
+FUZZ_SUPPORT = $(B)/fuzz/lib.o $(FUZZ_MAIN)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all units fuzzers san check deps demo install clean fuzz bench
 
 all: $(AW_BIN) $(CW_BIN)
 
@@ -102,13 +113,47 @@ $(B)/unit/common_%: tests/unit/common_%.c $(COMMON_OBJ)
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(AW_CFLAGS) $(ALL_CFLAGS) \
 	    $(LDFLAGS) -o $@ $^ $(AW_LIBS)
 
+# The answers of the fuzzed CA come from the input, not the network.
+$(B)/fuzz/aw_ca: FUZZ_WRAP = -Wl,--wrap=http_request
+
+fuzzers: $(FUZZERS)
+
+$(B)/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz/aw_%: tests/fuzz/aw_%.c $(FUZZ_SUPPORT) $(AW_LIB_OBJ) \
+    $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot -Itests/fuzz $(AW_CFLAGS) \
+	    $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) $(FUZZ_WRAP) -o $@ $^ \
+	    $(AW_LIBS)
+
+$(B)/fuzz/cw_%: tests/fuzz/cw_%.c $(FUZZ_SUPPORT) $(CW_LIB_OBJ) \
+    $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Icert-watch -Itests/fuzz $(CW_CFLAGS) \
+	    $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(CW_LIBS)
+
 SAN_MAKE = $(MAKE) B=build-san CFLAGS="-O1 -g $(WERROR)" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all"
 
 # The sanitizer variant alone; the integration tests prefer it.
 san:
-	+$(SAN_MAKE) all units
+	+$(SAN_MAKE) all units fuzzers
+
+# libFuzzer builds of the fuzz targets, with clang, under build-fuzz/.
+FUZZ_MAKE = $(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g" \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    FUZZ_MAIN= FUZZ_LINK=-fsanitize=fuzzer
+
+# Runs every fuzz target for FUZZ_SECONDS; what crashes is kept under
+# build-fuzz/crashes/TARGET/.
+fuzz: deps
+	+$(FUZZ_MAKE) fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run build-fuzz
 
 # Installs the Debian packages the build and the tests need (as root),
 # builds a plain and a sanitizer variant, and runs the whole suite.
@@ -125,6 +170,10 @@ deps:
 demo: deps all
 	tests/demo
 
+# Benchmarks of the optimised build (bench/*.sh); they print figures.
+bench: deps all
+	bench/run
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(AW_BIN) $(CW_BIN) $(DESTDIR)$(SBINDIR)/
@@ -133,6 +182,6 @@ install: all
 	    $(DESTDIR)$(UNITDIR)/
 
 clean:
-	rm -rf build build-san $(AW_BIN) $(CW_BIN)
+	rm -rf build build-san build-fuzz $(AW_BIN) $(CW_BIN)
 
 -include $(AW_OBJ:.o=.d) $(CW_OBJ:.o=.d) $(COMMON_OBJ:.o=.d)
