@@ -2,8 +2,9 @@
 # SIGTERM or SIGINT while the CA is validating: acme-webroot stops
 # promptly, removes every token it wrote, leaves live/ as it was, and
 # exits 1.  An interruption is not a failure of the CA or the site: it
-# leaves no failure memory, and the next renew tries at once.  (Pebble without PEBBLE_VA_NOSLEEP waits seconds before it
-# validates, which gives the signal its moment.)
+# leaves no failure memory, and the next renew tries at once.  (Pebble
+# without PEBBLE_VA_NOSLEEP waits seconds before it validates, which
+# gives the signal its moment.)
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
 
