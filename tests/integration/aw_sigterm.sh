@@ -10,13 +10,14 @@
 
 start_pebble P PEBBLE_VA_NOSLEEP=0 PEBBLE_AUTHZREUSE=0
 AW_DIRECTORY=$P_DIRECTORY AW_CA_BUNDLE=$P_CA_BUNDLE
-name=$(new_name sigterm)
-add_site "$T/www" "$name"
-aw_config "$T/aw.ini" "$T/state" "$T/www" sig "$name"
 challenge=$T/www/.well-known/acme-challenge
 
+# A name per signal: no order may reuse an authorization of the other.
 for sig in TERM INT; do
 	try "SIG$sig while a token is served"
+	name=$(new_name "sig$sig")
+	add_site "$T/www" "$name"
+	aw_config "$T/aw.ini" "$T/state" "$T/www" sig "$name"
 	"$AW" -c "$T/aw.ini" issue sig >"$T/out" 2>"$T/err" &
 	pid=$!
 	token_served() { [ -n "$(ls -A "$challenge" 2>/dev/null)" ]; }
