@@ -10,6 +10,9 @@
 #   count_accepts PORT FILE     a TLS-less listener on 127.0.0.1:PORT that
 #                               appends a line to FILE per connection
 #
+#   SITE_AT                     "site: https://[^ ]*", an ERE for the
+#                               start of site's messages about a URL
+#
 # With the fake CA started as `start_fakeca CA` (it validates nothing
 # unless told to, so no site is needed):
 #   aw_fakeca_site TAG [LINE...]  writes $T/TAG/aw.ini, one [cert site]
@@ -80,6 +83,8 @@ PY
 	track_pid $!
 	wait_port "$1"
 }
+
+SITE_AT='site: https://[^ ]*'
 
 aw_live_id() {
 	aw_live_serial "$STATE" site

@@ -23,7 +23,8 @@ for kind in dir nonce new-order authz chall order finalize cert; do
 	assert_status 0 "$AW" -c "$CONF" issue site
 	assert_grep "^site: issued version [0-9]+ " "$OUT"
 	assert_eq "$(cat "$ERR")" ""
-	assert_eq "$(fakeca_ctl CA /faults)" "name=503,on=$kind,times=1 (times left 0)"
+	assert_eq "$(fakeca_ctl CA /faults)" \
+	    "name=503,on=$kind,times=1 (times left 0)"
 done
 
 try "a connection dropped while the directory is read is retried"
@@ -60,7 +61,8 @@ try "a Retry-After beyond the timeout ends the certificate at once"
 aw_faults 'name=503,on=new-order,retry_after=3600'
 aw_timed 1 "$AW" -c "$CONF" issue site
 assert test "$MS" -lt 3000
-assert_grep "site: https://[^ ]*/new-order: HTTP 503, serverInternal: the CA is unavailable, try later \(gave up after 1 try\)$" "$ERR"
+assert_grep "$SITE_AT/new-order: HTTP 503, serverInternal: the CA is" "$ERR"
+assert_grep "/new-order: .*, try later \(gave up after 1 try\)$" "$ERR"
 assert_eq "$(fakeca_ctl CA /count/new-order)" 1
 aw_kept
 
@@ -68,7 +70,7 @@ try "endless 503s end with the timeout, naming the first error"
 aw_faults 'name=503,on=new-order,times=1' 'name=drop,on=new-order'
 aw_timed 1 "$AW" -c "$CONF" issue site
 assert test "$MS" -lt 8000
-assert_grep "/new-order: HTTP 503, serverInternal: .*\(gave up after [0-9]+ tries\)" "$ERR"
+assert_grep "/new-order: HTTP 503, serverInternal: .*\(gave up after" "$ERR"
 assert_no_grep "Empty reply" "$ERR"
 assert_eq "$(cat "$OUT")" ""
 aw_kept
@@ -79,7 +81,7 @@ for kind in dir nonce new-order authz chall finalize cert; do
 	aw_faults "name=stall,on=$kind"
 	aw_timed 1 "$AW" -c "$CONF" issue site
 	assert test "$MS" -lt 8000
-	assert_grep "site: https://[^ ]*/$kind[/0-9]*: .*timed out" "$ERR"
+	assert_grep "$SITE_AT/$kind[/0-9]*: .*timed out" "$ERR"
 	aw_kept
 done
 
@@ -87,7 +89,7 @@ try "connections dropped on every POST end likewise"
 aw_faults 'name=drop,on=post'
 aw_timed 1 "$AW" -c "$CONF" issue site
 assert test "$MS" -lt 8000
-assert_grep "site: https://[^ ]*/new-order: Empty reply from server" "$ERR"
+assert_grep "$SITE_AT/new-order: Empty reply from server" "$ERR"
 aw_kept
 
 try "once the CA answers again, the next run gets version 2"
