@@ -32,6 +32,12 @@ aw_faults 'name=drop,on=dir,times=2'
 assert_status 0 "$AW" -c "$CONF" issue site
 assert_eq "$(fakeca_ctl CA /count/dir)" 3
 
+try "an answer that stalls, then drops, is retried"
+aw_faults 'name=stall,on=finalize,times=1,secs=2'
+aw_timed 0 "$AW" -c "$CONF" issue site
+assert test "$MS" -ge 2000
+assert_eq "$(fakeca_ctl CA /count/finalize)" 2
+
 try "503s are retried after 1 s, then 2 s, each with a fresh nonce"
 aw_faults 'name=503,on=new-order,times=2'
 aw_timed 0 "$AW" -c "$CONF" issue site
