@@ -19,6 +19,9 @@
 #                               aw_ca_contacts then prints how many
 #                               connections it took since
 #
+#   SITE_AT                     "site: https://[^ ]*", an ERE for the
+#                               start of site's messages about a URL
+#
 # With the fake CA started as `start_fakeca CA` (it validates nothing
 # unless told to, so no site is needed):
 #   aw_fakeca_site TAG [LINE...]  writes $T/TAG/aw.ini, one [cert site]
@@ -133,6 +136,7 @@ aw_counting_ca() {
 aw_ca_contacts() {
 	echo $(($(wc -l <"$AW_ACCEPTS") - AW_ACCEPTS_BEFORE))
 }
+SITE_AT='site: https://[^ ]*'
 
 aw_live_id() {
 	aw_live_serial "$STATE" site
