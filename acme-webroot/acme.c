@@ -229,6 +229,9 @@ judge(struct acme *acme, const char *url, struct reply *r, int *badnonce,
 	if (status >= 500 || status == 408)
 		return 2;
 
+	if (acme->quiet_problem != NULL &&
+	    acme_problem_is(acme, acme->quiet_problem))
+		return -1;
 	if (r->json != NULL && json_str(r->json, "type") != NULL)
 		acme_log_problem(url, r->json);
 	else
@@ -495,6 +498,35 @@ acme_account(struct acme *acme, EVP_PKEY *key, const char *kid)
 		return 0;
 	}
 	return new_account(acme);
+}
+
+int
+acme_account_find(struct acme *acme, EVP_PKEY *key, char **kid)
+{
+	struct reply	 r;
+	const char	*url = dir_url(acme, "newAccount");
+	int		 rc;
+
+	*kid = NULL;
+	acme->account_key = key;
+	free(acme->problem_type);
+	acme->problem_type = NULL;
+	acme->quiet_problem = "accountDoesNotExist";
+	rc = post_json(acme, url, "{\"onlyReturnExisting\":true}", &r);
+	acme->quiet_problem = NULL;
+	if (rc == -1)
+		return acme_problem_is(acme, "accountDoesNotExist") ?
+		    -ENOENT : -1;
+
+	if (!http_url_is_https(r.http.location)) {
+		log_err("%s: no https account URL in Location", url);
+		rc = -1;
+	} else {
+		*kid = r.http.location;
+		r.http.location = NULL;
+	}
+	reply_clear(&r);
+	return rc;
 }
 
 static char *

@@ -36,6 +36,8 @@ struct acme {
 	/* What the last failed request said, for callers' decisions. */
 	char			*problem_type;	/* "rateLimited" etc., or NULL */
 	time_t			 retry_after;	/* from the CA, or 0 */
+	const char		*quiet_problem;	/* a type the caller handles:
+						 * not logged as an error */
 };
 
 /* The directory; 0 or -1 after logging. */
@@ -49,6 +51,13 @@ void	 acme_close(struct acme *acme);
  * first request that fails for that reason); otherwise newAccount.
  */
 int	 acme_account(struct acme *acme, EVP_PKEY *key, const char *kid);
+
+/*
+ * Asks the CA which account key has (newAccount with
+ * onlyReturnExisting), creating none.  0 with *kid (malloc'd),
+ * -ENOENT without logging when key has no account there, or -1.
+ */
+int	 acme_account_find(struct acme *acme, EVP_PKEY *key, char **kid);
 
 /* A new order for the names; its URL and the order object. */
 int	 acme_new_order(struct acme *acme, char *const *names, size_t n,

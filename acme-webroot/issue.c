@@ -17,6 +17,7 @@
 #include "fsutil.h"
 #include "hooks.h"
 #include "issue.h"
+#include "jws.h"
 #include "log.h"
 #include "order.h"
 #include "store.h"
@@ -32,6 +33,7 @@ struct session {
 	struct http_client	*http;
 	struct acme		 acme;
 	EVP_PKEY		*key;
+	char			*thumbprint;	/* of key, names its account */
 	bool			 broken;	/* could not be opened */
 	time_t			 limited_until;	/* rate limited until */
 };
@@ -103,13 +105,16 @@ same(const char *a, const char *b)
 static void
 session_close(struct session *s)
 {
-	if (s->acme.kid_changed && s->acme.kid != NULL)
-		store_account_put(s->state_dir, s->directory, s->acme.kid);
+	if (s->acme.kid_changed && s->acme.kid != NULL &&
+	    s->thumbprint != NULL)
+		store_account_put(s->state_dir, s->directory, s->thumbprint,
+		    s->acme.kid);
 	acme_close(&s->acme);
 	http_free(s->http);
 	EVP_PKEY_free(s->key);
 	free(s->directory);
 	free(s->account_key);
+	free(s->thumbprint);
 	free(s->ca_bundle);
 	free(s->state_dir);
 }
@@ -128,6 +133,39 @@ run_free(struct run *run)
 	strv_clear(&run->failed);
 }
 
+/*
+ * Adopts the account of a file from before accounts were stored per
+ * key, when it is this key's: the CA is asked which account the key
+ * has, and the answer is stored for the key.  The old file goes only
+ * when it named that account; otherwise it is another key's.  *kid is
+ * NULL when the key has no account yet.
+ */
+static int
+adopt_unkeyed_account(struct session *s, char **kid)
+{
+	char	*old = NULL;
+	int	 rc;
+
+	/* A corrupt old file is reported and ignored, as if absent. */
+	if (store_account_get(s->state_dir, s->directory, NULL, &old) != 0)
+		return 0;
+	rc = acme_account_find(&s->acme, s->key, kid);
+	if (rc == -ENOENT) {
+		log_info("%s: stored account %s is not key %s's", s->directory,
+		    old, s->thumbprint);
+		rc = 0;
+	} else if (rc == 0) {
+		log_info("%s: account %s stored for key %s", s->directory,
+		    *kid, s->thumbprint);
+		rc = store_account_put(s->state_dir, s->directory,
+		    s->thumbprint, *kid);
+		if (rc == 0 && strcmp(old, *kid) == 0)
+			store_account_forget(s->state_dir, s->directory, NULL);
+	}
+	free(old);
+	return rc;
+}
+
 /* Opens the directory and the account: the first request of a run. */
 static int
 session_open(struct run *run, struct session *s, const struct cert_conf *cc)
@@ -143,17 +181,23 @@ session_open(struct run *run, struct session *s, const struct cert_conf *cc)
 	if (acme_open(&s->acme, s->http, cc->directory, run->stop) == -1)
 		return -1;
 	if ((s->key = key_load_or_create(cc->account_key,
-	    KEY_TYPE_EC256)) == NULL)
+	    KEY_TYPE_EC256)) == NULL ||
+	    (s->thumbprint = jwk_thumbprint(s->key)) == NULL)
 		return -1;
 
-	rc = store_account_get(cc->state_dir, cc->directory, &kid);
-	if (rc == -1)
+	rc = store_account_get(s->state_dir, s->directory, s->thumbprint,
+	    &kid);
+	if (rc == -ENOENT)
+		rc = adopt_unkeyed_account(s, &kid);
+	if (rc == -1) {
+		free(kid);
 		return -1;
+	}
 	rc = acme_account(&s->acme, s->key, kid);
 	free(kid);
 	if (rc == 0 && s->acme.kid_changed)
-		rc = store_account_put(cc->state_dir, cc->directory,
-		    s->acme.kid);
+		rc = store_account_put(s->state_dir, s->directory,
+		    s->thumbprint, s->acme.kid);
 	s->acme.kid_changed = false;
 	return rc;
 }

@@ -845,15 +845,31 @@ out:
 	return rc;
 }
 
-/* STATE/accounts/acme-webroot/SHA256(directory).json */
+/* Whether a thumbprint is base64url, and so safe in a file name. */
+static bool
+thumbprint_ok(const char *thumbprint)
+{
+	size_t	 len = strspn(thumbprint, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_");
+
+	return len > 0 && len <= 128 && thumbprint[len] == '\0';
+}
+
+/* STATE/accounts/acme-webroot/SHA256(directory).THUMBPRINT.json, or
+ * without .THUMBPRINT for the file that names no key. */
 static int
-account_path(const char *state_dir, const char *directory, char *path,
-    size_t size)
+account_path(const char *state_dir, const char *directory,
+    const char *thumbprint, char *path, size_t size)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	char		 hex[2 * EVP_MAX_MD_SIZE + 1];
 	unsigned int	 mdlen, i;
 
+	if (thumbprint != NULL && !thumbprint_ok(thumbprint)) {
+		log_err("%s: account key thumbprint is not base64url",
+		    directory);
+		return -1;
+	}
 	if (EVP_Digest(directory, strlen(directory), md, &mdlen,
 	    EVP_sha256(), NULL) != 1) {
 		log_openssl("sha256");
@@ -861,8 +877,9 @@ account_path(const char *state_dir, const char *directory, char *path,
 	}
 	for (i = 0; i < mdlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return pathf(path, size, "%s/accounts/" OWN_DIR "/%s.json",
-	    state_dir, hex);
+	return pathf(path, size, "%s/accounts/" OWN_DIR "/%s%s%s.json",
+	    state_dir, hex, thumbprint ? "." : "",
+	    thumbprint ? thumbprint : "");
 }
 
 /* Reads and parses a JSON object file: 0, -ENOENT (no log) or -1. */
@@ -921,28 +938,45 @@ remove_file(const char *path)
 	return 0;
 }
 
+/* Whether obj records an account of directory for thumbprint (a file
+ * that names no key records none). */
+static bool
+account_matches(json_t *obj, const char *directory, const char *thumbprint)
+{
+	const char	*dir, *url, *thumb;
+
+	dir = json_string_value(json_object_get(obj, "directory"));
+	url = json_string_value(json_object_get(obj, "url"));
+	thumb = json_string_value(json_object_get(obj, "thumbprint"));
+	if (dir == NULL || url == NULL || strcmp(dir, directory) != 0 ||
+	    strncmp(url, "https://", 8) != 0)
+		return false;
+	if (thumbprint == NULL)
+		return thumb == NULL;
+	return thumb != NULL && strcmp(thumb, thumbprint) == 0;
+}
+
 int
 store_account_get(const char *state_dir, const char *directory,
-    char **url)
+    const char *thumbprint, char **url)
 {
 	char		 path[PATH_MAX];
 	json_t		*obj;
-	const char	*dir, *u;
 	int		 rc;
 
 	*url = NULL;
-	if (account_path(state_dir, directory, path, sizeof(path)) == -1)
+	if (account_path(state_dir, directory, thumbprint, path,
+	    sizeof(path)) == -1)
 		return -1;
 	if ((rc = load_json(path, &obj)) != 0)
 		return rc;
-	dir = json_string_value(json_object_get(obj, "directory"));
-	u = json_string_value(json_object_get(obj, "url"));
-	if (dir == NULL || u == NULL || strcmp(dir, directory) != 0 ||
-	    strncmp(u, "https://", 8) != 0) {
-		log_err("%s: not an account of %s, ignored", path,
-		    directory);
+	if (!account_matches(obj, directory, thumbprint)) {
+		log_err("%s: not an account of %s%s%s, ignored", path,
+		    directory, thumbprint ? " for key " : "",
+		    thumbprint ? thumbprint : "");
 		rc = -1;
-	} else if ((*url = strdup(u)) == NULL) {
+	} else if ((*url = strdup(json_string_value(json_object_get(obj,
+	    "url")))) == NULL) {
 		log_err("%s: out of memory", path);
 		rc = -1;
 	}
@@ -952,22 +986,25 @@ store_account_get(const char *state_dir, const char *directory,
 
 int
 store_account_put(const char *state_dir, const char *directory,
-    const char *url)
+    const char *thumbprint, const char *url)
 {
 	char	 path[PATH_MAX];
 
-	if (account_path(state_dir, directory, path, sizeof(path)) == -1)
+	if (account_path(state_dir, directory, thumbprint, path,
+	    sizeof(path)) == -1)
 		return -1;
-	return save_json(path, json_pack("{s:s, s:s}", "directory",
-	    directory, "url", url));
+	return save_json(path, json_pack("{s:s, s:s, s:s*}", "directory",
+	    directory, "url", url, "thumbprint", thumbprint));
 }
 
 int
-store_account_forget(const char *state_dir, const char *directory)
+store_account_forget(const char *state_dir, const char *directory,
+    const char *thumbprint)
 {
 	char	 path[PATH_MAX];
 
-	if (account_path(state_dir, directory, path, sizeof(path)) == -1)
+	if (account_path(state_dir, directory, thumbprint, path,
+	    sizeof(path)) == -1)
 		return -1;
 	return remove_file(path);
 }

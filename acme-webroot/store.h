@@ -7,7 +7,8 @@
  *	live/NAME/{cert,chain,fullchain,privkey}.pem      relative symlinks
  *	live/NAME/README                                  to the newest N
  *	renewal/NAME.conf            present when certbot manages NAME
- *	accounts/acme-webroot/HASH.json   account URL per directory URL
+ *	accounts/acme-webroot/HASH.THUMB.json   account URL per directory
+ *				URL (HASH) and account key (THUMB)
  *	acme-webroot/NAME.json       per-certificate state (this program's)
  *	acme-webroot/NAME.key-pending    new key saved before finalize
  *	acme-webroot/NAME.tokens.json    challenge files being served
@@ -111,15 +112,20 @@ int	 store_install(const char *state_dir, const char *name,
 int	 store_tidy(const char *state_dir, const char *name);
 
 /*
- * Account URL per ACME directory URL.  get returns 0 with *url
- * (malloc'd), -ENOENT without logging when none is stored, or -1.
- * forget of an unknown directory is not an error.
+ * Account URL per ACME directory URL and account key, the key named by
+ * its RFC 7638 thumbprint (base64url), so that an account never meets
+ * another key's signature and each key keeps its own.  A NULL
+ * thumbprint names the file of earlier versions, which recorded one
+ * account per directory without saying for which key.  get returns 0
+ * with *url (malloc'd), -ENOENT without logging when none is stored,
+ * or -1.  forget of an unknown account is not an error.
  */
 int	 store_account_get(const char *state_dir, const char *directory,
-	    char **url);
+	    const char *thumbprint, char **url);
 int	 store_account_put(const char *state_dir, const char *directory,
-	    const char *url);
-int	 store_account_forget(const char *state_dir, const char *directory);
+	    const char *thumbprint, const char *url);
+int	 store_account_forget(const char *state_dir, const char *directory,
+	    const char *thumbprint);
 
 /*
  * Per-certificate state, STATE/acme-webroot/NAME.json.  Times are

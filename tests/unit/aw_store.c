@@ -492,26 +492,57 @@ test_backoff(void)
 	store_state_free(&st);
 }
 
+/* Whether the account stored for directory and thumbprint is want. */
+static bool
+account_is(const char *directory, const char *thumbprint, const char *want)
+{
+	char	*url = NULL;
+	bool	 same;
+
+	if (store_account_get(state, directory, thumbprint, &url) != 0)
+		return false;
+	same = strcmp(url, want) == 0;
+	free(url);
+	return same;
+}
+
 static void
 test_accounts(void)
 {
 	const char	*d1 = "https://127.0.0.1:14000/dir";
 	const char	*d2 = "https://ca.test/directory";
+	const char	*k1 = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+	const char	*k2 = "2kZmXyE4Zl2Tq0kQeQmWgD0dJ9oU2m8Xn9yXq2a4wJQ";
+	const char	*a0 = "https://127.0.0.1:14000/a/0";
+	const char	*a1 = "https://127.0.0.1:14000/a/1";
+	const char	*a2 = "https://127.0.0.1:14000/a/2";
 	char		*url = NULL;
 
-	CHECK(store_account_get(state, d1, &url) == -ENOENT);
-	CHECK(store_account_put(state, d1, "https://127.0.0.1:14000/a/1")
+	CHECK(store_account_get(state, d1, k1, &url) == -ENOENT);
+	CHECK(store_account_put(state, d1, k1, a1) == 0);
+	CHECK(store_account_put(state, d2, k1, "https://ca.test/acct/9")
 	    == 0);
-	CHECK(store_account_put(state, d2, "https://ca.test/acct/9") == 0);
-	CHECK(store_account_get(state, d1, &url) == 0);
-	CHECK_STR(url, "https://127.0.0.1:14000/a/1");
-	free(url);
-	CHECK(store_account_forget(state, d1) == 0);
-	CHECK(store_account_get(state, d1, &url) == -ENOENT);
-	CHECK(store_account_forget(state, d1) == 0);
-	CHECK(store_account_get(state, d2, &url) == 0);
-	CHECK_STR(url, "https://ca.test/acct/9");
-	free(url);
+	CHECK(account_is(d1, k1, a1));
+
+	/* Another key of the same directory has its own account. */
+	CHECK(store_account_get(state, d1, k2, &url) == -ENOENT);
+	CHECK(store_account_put(state, d1, k2, a2) == 0);
+	CHECK(account_is(d1, k1, a1));
+
+	/* The file that names no key is apart from the keyed ones. */
+	CHECK(store_account_get(state, d1, NULL, &url) == -ENOENT);
+	CHECK(store_account_put(state, d1, NULL, a0) == 0);
+	CHECK(account_is(d1, NULL, a0));
+	CHECK(store_account_forget(state, d1, NULL) == 0);
+
+	CHECK(store_account_forget(state, d1, k1) == 0);
+	CHECK(store_account_get(state, d1, k1, &url) == -ENOENT);
+	CHECK(store_account_forget(state, d1, k1) == 0);
+	CHECK(account_is(d1, k2, a2));
+	CHECK(account_is(d2, k1, "https://ca.test/acct/9"));
+
+	/* A thumbprint that could leave the directory is refused. */
+	CHECK(store_account_put(state, d1, "../x", a0) == -1);
 }
 
 static void
