@@ -36,6 +36,8 @@ struct session {
 	char			*thumbprint;	/* of key, names its account */
 	bool			 broken;	/* could not be opened */
 	time_t			 limited_until;	/* rate limited until */
+	char			*why;		/* the CA's words when it became
+						 * unusable or limited */
 };
 
 int
@@ -115,6 +117,7 @@ session_close(struct session *s)
 	free(s->directory);
 	free(s->account_key);
 	free(s->thumbprint);
+	free(s->why);
 	free(s->ca_bundle);
 	free(s->state_dir);
 }
@@ -202,6 +205,14 @@ session_open(struct run *run, struct session *s, const struct cert_conf *cc)
 	return rc;
 }
 
+/* Keeps the first error since the mark: what the CA said. */
+static void
+session_note_why(struct session *s)
+{
+	free(s->why);
+	s->why = log_first_error() ? strdup(log_first_error()) : NULL;
+}
+
 static struct session *
 session_get(struct run *run, const struct cert_conf *cc)
 {
@@ -228,9 +239,12 @@ session_get(struct run *run, const struct cert_conf *cc)
 	s->account_key = strdup(cc->account_key);
 	s->ca_bundle = cc->ca_bundle ? strdup(cc->ca_bundle) : NULL;
 	s->state_dir = strdup(cc->state_dir);
+	log_error_mark();
 	if (s->directory == NULL || s->account_key == NULL ||
-	    s->state_dir == NULL || session_open(run, s, cc) == -1)
+	    s->state_dir == NULL || session_open(run, s, cc) == -1) {
 		s->broken = true;
+		session_note_why(s);
+	}
 	/* Refused an account for a while: every order waits as long. */
 	if (s->broken && acme_problem_is(&s->acme, "rateLimited"))
 		s->limited_until = s->acme.retry_after ? s->acme.retry_after :
@@ -508,25 +522,45 @@ may_retry(const struct run *run, const struct store_state *st)
 	return false;
 }
 
-/* Whether this run may talk to the CA for cc; logs why not. */
+/*
+ * Whether this run may talk to the CA for cc.  When it may not, logs
+ * why, and puts in note (size bytes) the same with the CA's words, for
+ * the certificate's failure memory.
+ */
 static bool
-may_order(struct session *s)
+may_order(struct session *s, char *note, size_t size)
 {
 	char	 when[32];
+	size_t	 len;
+	bool	 limited = s != NULL && s->limited_until != 0;
 
-	if (s != NULL && s->limited_until != 0) {
+	if (limited) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 		    gmtime(&s->limited_until));
-		log_err("deferred: %s rate-limits this account until %s",
-		    s->directory, when);
-		return false;
-	}
-	if (s == NULL || s->broken) {
-		log_err("%s: CA not usable in this run (see above)",
+		snprintf(note, size, "deferred: %s rate-limits this account "
+		    "until %s", s->directory, when);
+	} else if (s == NULL || s->broken)
+		snprintf(note, size, "%s: CA not usable in this run",
 		    s != NULL ? s->directory : "CA");
-		return false;
-	}
-	return true;
+	else
+		return true;
+
+	log_err("%s%s", note, limited ? "" : " (see above)");
+	len = strlen(note);
+	snprintf(note + len, size - len, ": %s", s != NULL && s->why != NULL ?
+	    s->why : "out of memory");
+	return false;
+}
+
+/* Remembers a failure of cc, and names it failed to the post hooks;
+ * retry_after is the CA's time, or 0. */
+static void
+remember_failure(struct run *run, struct cert_conf *cc,
+    struct store_state *st, const char *msg, time_t retry_after)
+{
+	store_state_failed(st, time(NULL), msg, retry_after);
+	store_state_save(cc->state_dir, cc->name, st);
+	note_domains(&run->failed, cc);
 }
 
 /* A failed attempt: remembered, and a rate limit stops this CA. */
@@ -534,22 +568,30 @@ static void
 note_failure(struct run *run, struct session *s, struct cert_conf *cc,
     struct store_state *st)
 {
-	time_t	 now = time(NULL), later = 0;
+	time_t	 later = 0;
 	char	 when[32];
 
 	if (s != NULL && acme_problem_is(&s->acme, "rateLimited")) {
-		later = s->acme.retry_after ? s->acme.retry_after : now + 3600;
+		later = s->acme.retry_after ? s->acme.retry_after :
+		    time(NULL) + 3600;
 		s->limited_until = later;
+		session_note_why(s);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 		    gmtime(&later));
 		log_err("%s rate-limits this account until %s%s",
 		    s->directory, when, s->acme.retry_after ? "" :
 		    " (it gave no time: one hour assumed)");
 	}
-	store_state_failed(st, now, log_first_error() ?
+	remember_failure(run, cc, st, log_first_error() ?
 	    log_first_error() : "failed", later);
-	store_state_save(cc->state_dir, cc->name, st);
-	note_domains(&run->failed, cc);
+}
+
+/* Whether this run was asked to stop; such a failure is no fault of
+ * the CA's or the site's, and the next run tries at once. */
+static bool
+interrupted(const struct run *run)
+{
+	return run->stop != NULL && *run->stop;
 }
 
 static int
@@ -557,6 +599,7 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
     const char *why)
 {
 	struct session	*s;
+	char		 note[1024];
 
 	log_info("renewing: %s", why);
 	if (!may_retry(run, st))
@@ -565,9 +608,15 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	 * the CA is asked for one. */
 	if (cert_conf_check_paths(cc) == -1)
 		return -1;
+	/* A CA that rate-limits the account fails the certificate
+	 * without a request; remembered, so that status shows it and
+	 * renew waits as the CA asked. */
 	s = session_get(run, cc);
-	if (!may_order(s))
+	if (!may_order(s, note, sizeof(note))) {
+		if (s != NULL && s->limited_until != 0 && !interrupted(run))
+			remember_failure(run, cc, st, note, s->limited_until);
 		return -1;
+	}
 	if (pre_hooks(run, cc) == -1)
 		log_warn("pre hook failed; renewing all the same");
 	run->attempted = true;
@@ -576,9 +625,7 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	webroot_remove_strays(cc->state_dir, cc->name);
 	if (obtain_and_install(run, s, cc, st) == 0)
 		return 0;
-	/* An interruption is no fault of the CA's or the site's: no
-	 * failure is remembered, and the next run tries at once. */
-	if (run->stop != NULL && *run->stop) {
+	if (interrupted(run)) {
 		log_err("interrupted");
 		note_domains(&run->failed, cc);
 		return -1;

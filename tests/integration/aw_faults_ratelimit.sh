@@ -1,10 +1,13 @@
 #!/bin/bash
 # A CA that refuses orders: rateLimited on newOrder ends the certificate
 # with the CA's words and its retry time, the other certificates of
-# that CA in the run are deferred without a request, `renew` does not
-# try again before that time (which status shows) while `issue` does;
-# rejected identifiers are shown one per name.  The live certificates
-# stay as they were and no token is left.
+# that CA in the run are deferred without a request and remembered as
+# failing until that time, with the CA's words, and named failed to the
+# post hook; `renew` does not try any of them again before that time
+# (which status shows) while `issue` does; rateLimited on newAccount
+# defers every certificate likewise; rejected identifiers are shown one
+# per name.  The live certificates stay as they were and no token is
+# left.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
 
@@ -14,7 +17,7 @@
 # due and `renew` would order them.
 start_fakeca CA --set validity=30
 start_fakeca CA2
-aw_fakeca_site rl "" \
+aw_fakeca_site rl "post_hook = echo \"\$FAILED_DOMAINS\" >$T/failed" \
     "[cert two]" "domains = two-rl.example.test" \
     "[cert three]" "domains = three-rl.example.test" \
     "[cert other]" "domains = other-rl.example.test" \
@@ -61,15 +64,37 @@ try "while a certificate of another CA is issued"
 assert_grep "^other: issued version 2 " "$T/before.out"
 assert_no_grep "other: deferred" "$T/before.err"
 
+# field NAME KEY: KEY of NAME's row in `status --json`
+field() {
+	"$AW" -c "$CONF" status --json "$1" | /usr/bin/python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)[0][sys.argv[1]])' \
+	    "$2"
+}
+
+try "the deferred ones are remembered failing, with the CA's words and time"
+for name in two three; do
+	assert_eq "$(field $name state)" failing
+	assert_eq "$(field $name next_try)" "$NEXT"
+	assert_eq "$(field $name failures)" 1
+	field $name last_failure >"$T/note"
+	assert_grep "^deferred: https://[^ ]*/dir $limits $NEXT: https://[^ ]*\
+/new-order: rateLimited: too many new orders" "$T/note"
+done
+
+try "and named failed to the post hook, with the one refused"
+assert_eq "$(cat "$T/failed")" "$(echo {a,b,two,three}-rl.example.test)"
+
 try "status shows the failure and the CA's time as the next try"
 aw_failing "rateLimited: too many new orders"
 assert_grep "next try after $NEXT" "$OUT"
 
-try "renew does not order it again before then"
+try "renew does not order any of them again before then"
 aw_faults
-assert_status 1 "$AW" -c "$CONF" renew site
-assert_grep "site: not retried before $NEXT; last failure: .*rateLimited" \
-    "$ERR"
+assert_status 1 "$AW" -c "$CONF" renew site two three
+for name in site two three; do
+	assert_grep "$name: not retried before $NEXT; last failure: .*rateL" \
+	    "$ERR"
+done
 assert_eq "$(fakeca_ctl CA /count/new-order)" 0
 aw_kept
 
@@ -109,5 +134,20 @@ aw_kept
 try "after that refusal the next certificate fetched a fresh nonce"
 assert_grep "^two: issued version 2 " "$OUT"
 assert_eq "$(fakeca_ctl CA /count/nonce)" 2
+
+try "rateLimited on newAccount defers every certificate, each remembered"
+rm "$STATE"/accounts/acme-webroot/*
+aw_faults 'name=ratelimit,on=new-account,retry_after=172800'
+assert_status 1 "$AW" -c "$CONF" issue site two three
+assert_eq "$(fakeca_ctl CA /count/new-order)" 0
+for name in site two three; do
+	assert_eq "$(field $name state)" failing
+	IN=$(($(date -d "$(field $name next_try)" +%s) - $(date +%s)))
+	assert test "$IN" -ge 172790 -a "$IN" -le 172800
+	field $name last_failure >"$T/note"
+	assert_grep "^deferred: .*: https://[^ ]*/new-account: rateLimited" \
+	    "$T/note"
+done
+aw_kept
 
 pass
