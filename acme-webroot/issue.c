@@ -608,13 +608,16 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	 * the CA is asked for one. */
 	if (cert_conf_check_paths(cc) == -1)
 		return -1;
-	/* A CA that rate-limits the account fails the certificate
-	 * without a request; remembered, so that status shows it and
-	 * renew waits as the CA asked. */
+	/* A CA this run cannot use, or that rate-limits the account,
+	 * fails the certificate without a request; remembered, so that
+	 * status shows it and renew waits, as the CA asked when it did. */
 	s = session_get(run, cc);
 	if (!may_order(s, note, sizeof(note))) {
-		if (s != NULL && s->limited_until != 0 && !interrupted(run))
-			remember_failure(run, cc, st, note, s->limited_until);
+		if (interrupted(run))
+			note_domains(&run->failed, cc);
+		else
+			remember_failure(run, cc, st, note,
+			    s != NULL ? s->limited_until : 0);
 		return -1;
 	}
 	if (pre_hooks(run, cc) == -1)

@@ -3,8 +3,11 @@
 # to 20 times per request (5 pass, 25 fail cleanly), and broken JSON or
 # an HTML page where JSON or PEM belongs is an error naming the URL,
 # never a crash.  Every failure exits 1, leaves the live certificate as
-# it was and no token in the webroot.  An order left in flight would be
-# resumed by the next run, so each case starts with a lineage of its own.
+# it was and no token in the webroot; a CA that cannot be used at all
+# (its directory broken, its TLS certificate not trusted) is remembered
+# as the failure of the certificate that was not attempted.  An order
+# left in flight would be resumed by the next run, so each case starts
+# with a lineage of its own.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
 
@@ -80,6 +83,21 @@ for fault in badjson html; do
 	failed_cleanly
 	assert_grep "$SITE_AT/dir: directory is not JSON" "$ERR"
 done
+
+unusable="https://[^ ]*/dir: CA not usable in this run: https://[^ ]*/dir"
+try "which is remembered, with why, for the certificate not attempted"
+aw_failing "$unusable: directory is not JSON \(HTTP 200, text/html\)"
+assert_grep "next try after " "$OUT"
+
+try "so is a CA whose TLS certificate is not trusted"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj /CN=other -keyout "$T/other.key" -out "$T/other.pem" -days 1 \
+    2>/dev/null || fail "openssl req failed"
+sed "s#^ca_bundle = .*#ca_bundle = $T/other.pem#" "$CONF" >"$T/other.ini"
+aw_faults
+run "$AW" -c "$T/other.ini" issue site
+failed_cleanly
+aw_failing "$unusable: .*certificate"
 
 try "broken JSON or HTML as the certificate is not stored"
 for fault in badjson html; do

@@ -3,7 +3,9 @@
 # with backoff and a fresh nonce, waits as long as Retry-After says (in
 # seconds or as an HTTP date, a past one meaning now), and once the
 # certificate's timeout is spent gives up naming the URL and the first
-# error: exit 1, the live certificate as it was, no token left.
+# error: exit 1, the live certificate as it was, no token left.  A CA
+# whose directory cannot be read is remembered as the failure of the
+# certificate, as any other.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
 
@@ -90,6 +92,12 @@ for kind in dir nonce new-order authz chall finalize cert; do
 	assert_grep "$SITE_AT/$kind[/0-9]*: .*timed out" "$ERR"
 	aw_kept
 done
+
+try "a CA stalled on its directory is remembered as the failure"
+aw_faults 'name=stall,on=dir'
+aw_timed 1 "$AW" -c "$CONF" issue site
+aw_failing "/dir: CA not usable in this run: https://[^ ]*/dir: .*timed out"
+assert_grep "next try after " "$OUT"
 
 try "connections dropped on every POST end likewise"
 aw_faults 'name=drop,on=post'
