@@ -44,14 +44,14 @@ struct daemon {
 	struct core	*core;
 	unsigned long	 bursts;	/* settled so far, for STATUS= */
 	bool		 refused;	/* the last reload's configuration */
-	char		 status[768];	/* last STATUS= sent */
+	char		 status[1024];	/* last STATUS= sent */
 };
 
 static void
 update_status(struct core *c)
 {
 	struct daemon	*dm = c->dm;
-	char		 what[256] = "starting", how[400], status[768];
+	char		 what[256] = "starting", how[400], status[1024];
 	char		 refused[300] = "";
 
 	if (c->watch == NULL || c->decide == NULL || dm->core != c)
