@@ -43,14 +43,16 @@ struct daemon {
 	bool		 act_on_start;	/* only the first core's start */
 	struct core	*core;
 	unsigned long	 bursts;	/* settled so far, for STATUS= */
-	char		 status[768];	/* last STATUS= sent */
+	bool		 refused;	/* the last reload's configuration */
+	char		 status[1024];	/* last STATUS= sent */
 };
 
 static void
 update_status(struct core *c)
 {
 	struct daemon	*dm = c->dm;
-	char		 what[256] = "starting", how[400], status[768];
+	char		 what[256] = "starting", how[400], status[1024];
+	char		 refused[300] = "";
 
 	if (c->watch == NULL || c->decide == NULL || dm->core != c)
 		return;
@@ -59,8 +61,14 @@ update_status(struct core *c)
 	else
 		decide_describe(c->decide, what, sizeof(what));
 	watch_describe(c->watch, how, sizeof(how));
-	snprintf(status, sizeof(status), "%s; %s; %lu bursts settled", what,
-	    how, dm->bursts);
+	/* `systemctl reload` succeeds either way; `systemctl status`
+	 * shows whether it took. */
+	if (dm->refused)
+		snprintf(refused, sizeof(refused),
+		    "; %s not reloaded, the previous one runs",
+		    dm->config_path);
+	snprintf(status, sizeof(status), "%s%s; %s; %lu bursts settled",
+	    what, refused, how, dm->bursts);
 	if (strcmp(status, dm->status) == 0)
 		return;
 	memcpy(dm->status, status, sizeof(status));
@@ -172,6 +180,7 @@ on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *arg)
 	(void)s;
 	(void)si;
 	notify_reloading();
+	dm->refused = true;
 	if ((conf = config_load(dm->config_path)) == NULL)
 		log_err("%s: not reloaded; the configuration in use stays",
 		    dm->config_path);
@@ -182,6 +191,7 @@ on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *arg)
 		core_free(dm->core);
 		dm->core = c;
 		dm->status[0] = '\0';
+		dm->refused = false;
 		log_info("%s: reloaded", dm->config_path);
 	}
 	sd_notify(0, "READY=1");

@@ -334,6 +334,16 @@ wait_for_parent(struct watch *w)
 	return 0;
 }
 
+/* Whether the next component below parent exists now. */
+static bool
+next_exists(const struct watch *w)
+{
+	char	path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", w->parent, w->next);
+	return access(path, F_OK) == 0;
+}
+
 static bool
 network_fs(const struct watch *w)
 {
@@ -455,6 +465,10 @@ setup(struct watch *w)
 	if (access(w->live_dir, F_OK) == -1 && errno == ENOENT) {
 		if (wait_for_parent(w) == -1)
 			return -1;
+		/* Made between the check above and the watch, it sent no
+		 * event: look again from there. */
+		if (next_exists(w))
+			return setup(w);
 		w->cb(w->arg, WATCH_RESCAN);
 		return 0;
 	}

@@ -8,7 +8,8 @@ it was given: POST /vN/containers/NAME/restart and /kill (204), exec
 create (201 with an Id), exec start (200) and exec inspect (Running
 true on the first look, then false with ExitCode 1 when the command
 was `false`, else 0; always true for `hang`).  A container named
-`huge` answers with a 100 KiB body.  Anything else is a 404 with a
+`huge` answers with a 100 KiB body, one named `broken` with a 500 and
+the message "engine failure (test)".  Anything else is a 404 with a
 JSON message, as the engine gives.  Every request is appended to LOG
 as one line: METHOD PATH BODY.
 """
@@ -77,6 +78,8 @@ class Handler(BaseHTTPRequestHandler):
         engine = self.server.engine
         if name == "huge":
             return self.answer(500, {"message": "x" * 100000})
+        if name == "broken":
+            return self.answer(500, {"message": "engine failure (test)"})
         if name not in engine.args.container:
             return self.answer(404, {"message":
                                      f"No such container: {name}"})

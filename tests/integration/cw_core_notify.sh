@@ -46,8 +46,12 @@ cp "$T/cw.ini" "$T/good.ini"
 cp "$T/bad.ini" "$T/cw.ini"
 kill -HUP "$CW_PID"
 wait_until 10 grep -q 'not reloaded' "$CW_LOG"
-assert_grep '^RELOADING=1' "$CW_NOTIFY"
 cw_wait_notified '^READY=1' 2
+# RELOADING=1, then READY=1, then a STATUS= that says it.
+assert_eq "$(grep -E '^(RELOADING|READY)=1' "$CW_NOTIFY" | cut -c1-11 |
+    tr '\n' ' ')" "READY=1 RELOADING=1 READY=1 "
+assert_grep "^STATUS=[a-z]*; $T/cw.ini not reloaded, the previous one runs;" \
+    "$CW_NOTIFY"
 n=$(cw_bursts)
 cw_lineage "$live" a.example.test
 cw_wait_idle_after "$n"
@@ -62,6 +66,7 @@ kill -HUP "$CW_PID"
 cw_wait_notified '^READY=1' 3
 cw_wait_idle_after "$n"
 refute test -e "$T/second"	# a new action records, does not act
+assert_no_grep 'not reloaded' <(_cw_status)
 n=$(cw_bursts)
 cw_lineage "$live" a.example.test
 cw_wait_idle_after "$n"

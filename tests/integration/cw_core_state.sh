@@ -70,7 +70,7 @@ runs=$(cw_runs)
 cw_start "$T/cw.ini"
 assert_eq "$(temps)" 0
 assert_grep "$T/\.state\.json\.[0-9a-f]{8}: removed" "$CW_LOG"
-wait_until 10 test "$(cw_runs)" -gt "$runs"
+assert test "$(cw_runs)" -gt "$runs"
 cw_stop
 assert valid_state
 
