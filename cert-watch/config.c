@@ -10,10 +10,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -180,8 +182,10 @@ main_key(struct parse *p, const char *key, const char *value)
 
 	if (strcmp(key, "live_dir") == 0)
 		set_string(p, key, &c->live_dir, value);
-	else if (strcmp(key, "state_file") == 0)
-		set_string(p, key, &c->state_file, value);
+	else if (strcmp(key, "state_file") == 0) {
+		if (set_string(p, key, &c->state_file, value) == 0)
+			c->state_file_line = p->line;
+	}
 	else if (strcmp(key, "settle_ms") == 0)
 		ms = &c->settle_ms;
 	else if (strcmp(key, "max_settle_ms") == 0)
@@ -545,6 +549,57 @@ config_action_wants(const struct cw_action *ca, const char *cert)
 		if (strcmp(ca->certs[i], cert) == 0)
 			return true;
 	return false;
+}
+
+void
+config_state_where(const struct cw_config *c, char *buf, size_t size)
+{
+	if (c->state_file_line > 0)
+		snprintf(buf, size, "%s:%d: state_file %s", c->path,
+		    c->state_file_line, c->state_file);
+	else
+		snprintf(buf, size, "%s: state_file %s (the default)",
+		    c->path, c->state_file);
+}
+
+int
+config_check_state_dir(const struct cw_config *c, bool lenient)
+{
+	const char	*slash = strrchr(c->state_file, '/');
+	char		 where[PATH_MAX + 64], *dir;
+	struct stat	 st;
+	int		 rc = 0;
+
+	dir = slash == c->state_file ? strdup("/") :
+	    strndup(c->state_file, (size_t)(slash - c->state_file));
+	if (dir == NULL) {
+		log_err("%s: out of memory", c->path);
+		return -1;
+	}
+	config_state_where(c, where, sizeof(where));
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			log_err("%s: %s: not a directory", where, dir);
+			rc = -1;
+		} else if (stat(c->state_file, &st) == 0 &&
+		    !S_ISREG(st.st_mode)) {
+			log_err("%s: not a regular file", where);
+			rc = -1;
+		}
+	} else if (errno != ENOENT) {
+		log_err("%s: %s: %s", where, dir, strerror(errno));
+		rc = -1;
+	} else if (lenient && c->state_file_line == 0)
+		log_warn("%s: %s does not exist yet; cert-watch.service "
+		    "makes it (StateDirectory=), cert-watch started "
+		    "otherwise refuses to run without it", where, dir);
+	else {
+		log_err("%s: %s does not exist (cert-watch does not create "
+		    "it)", where, dir);
+		rc = -1;
+	}
+	free(dir);
+	return rc;
 }
 
 void

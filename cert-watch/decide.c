@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ struct decide {
 	char			**reported;	/* bad sets already logged */
 	size_t			 nreported;
 	char			 last[256];	/* the last outcome */
+	bool			 unsaved;	/* last state write failed */
 	decide_cb		*cb;
 	void			*arg;
 };
@@ -442,6 +444,26 @@ kick(struct runner *r)
 	arm_runner(r, at);
 }
 
+/*
+ * Writes the state.  A failure names the state file; the write is
+ * tried again after the next burst or run, and the file on disk keeps
+ * what it had (the write is atomic).
+ */
+static void
+save_state(struct decide *d)
+{
+	char	 where[PATH_MAX + 64];
+
+	if (state_save(d->state, d->conf->state_file) == 0) {
+		d->unsaved = false;
+		return;
+	}
+	config_state_where(d->conf, where, sizeof(where));
+	log_err("%s: not saved; it still holds what was saved before, and "
+	    "is written again after the next burst or run", where);
+	d->unsaved = true;
+}
+
 static void
 succeeded(struct runner *r, const char *names)
 {
@@ -452,7 +474,7 @@ succeeded(struct runner *r, const char *names)
 	for (i = 0; i < r->nqueue; i++)
 		state_set(d->state, r->ca->name, r->queue[i]->name,
 		    r->queue[i]->fullchain_sha, r->queue[i]->privkey_sha);
-	state_save(d->state, d->conf->state_file);
+	save_state(d);
 	log_info("action %s: done for %s", r->ca->name, names);
 	snprintf(what, sizeof(what), "%s done for %s", r->ca->name, names);
 	set_last(d, what);
@@ -537,8 +559,8 @@ decide_settled(struct decide *d, bool late, bool resync)
 		if (compare_action(d, &d->runners[i], &l, bad))
 			dirty = true;
 	wait = report_bad(d, &l, bad, late);
-	if (dirty)
-		state_save(d->state, d->conf->state_file);
+	if (dirty || d->unsaved)
+		save_state(d);
 	if (resync)
 		resync_installs(d, &l);
 	for (i = 0; i < d->conf->nactions; i++)
@@ -579,6 +601,9 @@ decide_describe(const struct decide *d, char *buf, size_t size)
 			    "; %s stopped after %u failures",
 			    d->runners[i].ca->name,
 			    d->runners[i].failures);
+	if (d->unsaved && len < size)
+		len += (size_t)snprintf(buf + len, size - len,
+		    "; state_file not saved");
 	if (d->last[0] != '\0' && len < size)
 		snprintf(buf + len, size - len, "; last: %s", d->last);
 }
@@ -586,15 +611,27 @@ decide_describe(const struct decide *d, char *buf, size_t size)
 static int
 load_state(struct decide *d)
 {
+	char	 where[PATH_MAX + 64];
 	int	 rc;
 	size_t	 i;
 
+	if (config_check_state_dir(d->conf, false) == -1)
+		return -1;
 	rc = state_load(d->conf->state_file, &d->state);
 	if (d->state == NULL)
 		return -1;
 	if (rc == -1)
 		log_err("%s: unusable; it will be rewritten with the "
 		    "certificates as they are now", d->conf->state_file);
+	/* Written at once: a daemon that could not save what it did
+	 * would take its next start for a first install and record, not
+	 * act on, the changes still pending. */
+	if (state_save(d->state, d->conf->state_file) == -1) {
+		config_state_where(d->conf, where, sizeof(where));
+		log_err("%s: cannot be written; cert-watch does not run "
+		    "without saving its state", where);
+		return -1;
+	}
 	if (!d->act_on_start)
 		return 0;
 	/* Known actions with nothing recorded act on every set. */

@@ -271,11 +271,16 @@ check_config(const char *path)
 {
 	struct cw_config	*conf;
 
+	int			 rc = 0;
+
 	if ((conf = config_load(path)) == NULL)
 		return EXIT_CONFIG;
-	config_print_plan(conf, stdout);
+	if (config_check_state_dir(conf, true) == -1)
+		rc = EXIT_CONFIG;
+	else
+		config_print_plan(conf, stdout);
 	config_free(conf);
-	return 0;
+	return rc;
 }
 
 int
