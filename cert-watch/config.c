@@ -53,6 +53,11 @@ static const char *const main_keys[] = {
 	"poll_interval", NULL
 };
 
+/* Keys of [action NAME] sections kept here; action_set() has the rest. */
+static const char *const schedule_keys[] = {
+	"certs", "min_interval", "retry_max", NULL
+};
+
 static void __attribute__((format(printf, 2, 3)))
 perr(struct parse *p, const char *fmt, ...)
 {
@@ -157,6 +162,21 @@ unknown_key(struct parse *p, const char *key, const char *const *known)
 	else
 		perr(p, "unknown key \"%s\"", k);
 	log_escape_free(k);
+}
+
+/* Hinted with this file's keys of action sections and action.c's. */
+static void
+unknown_action_key(struct parse *p, const char *key)
+{
+	const char	*words[64];
+	size_t		 n;
+
+	for (n = 0; schedule_keys[n] != NULL; n++)
+		words[n] = schedule_keys[n];
+	n += action_key_names(words + n, sizeof(words) / sizeof(*words) -
+	    n - 1);
+	words[n] = NULL;
+	unknown_key(p, key, words);
 }
 
 static int
@@ -277,7 +297,9 @@ action_key(struct parse *p, const char *key, const char *value)
 		    ca->retry_max == 0)
 			bad_value(p, key, value,
 			    "is not a number from 1 to 1000");
-	} else if (action_set(ca->act, key, value, p->path, p->line) == -1)
+	} else if (!action_key_known(key))
+		unknown_action_key(p, key);
+	else if (action_set(ca->act, key, value, p->path, p->line) == -1)
 		p->errors++;
 }
 

@@ -136,6 +136,37 @@ test_defaults(void)
 	config_free(c);
 }
 
+static bool
+not_logged(const char *what)
+{
+	if (strstr(errors, what) == NULL)
+		return true;
+	fprintf(stdout, "logged: %s\nlog:\n%s", what, errors);
+	return false;
+}
+
+/* Action sections get hints too, and a bad type is one error. */
+static void
+test_action_hints(void)
+{
+	CHECK(load("[action a]\ntype = exex\ncomand = true\ncert = x\n"
+	    "min_intervl = 5\n") == NULL);
+	CHECK(logged("cw.ini:2: type = exex: type must be systemd, signal, "
+	    "docker or exec (did you mean \"exec\"?)"));
+	CHECK(logged("cw.ini:3: unknown key \"comand\" (did you mean "
+	    "\"command\"?)"));
+	CHECK(logged("cw.ini:4: unknown key \"cert\" (did you mean "
+	    "\"certs\"?)"));
+	CHECK(logged("cw.ini:5: unknown key \"min_intervl\" (did you mean "
+	    "\"min_interval\"?)"));
+	CHECK(not_logged("type is missing"));
+	CHECK(logged("cw.ini: 4 errors"));
+
+	CHECK(load("[action a]\ntype = exec\ncommand = true\n"
+	    "colour = blue\n") == NULL);
+	CHECK(logged("cw.ini:4: unknown key \"colour\"\n"));
+}
+
 static void
 test_errors(void)
 {
@@ -255,6 +286,7 @@ main(void)
 	test_good();
 	test_defaults();
 	test_errors();
+	test_action_hints();
 	test_state_dir();
 	test_durations();
 	cleanup();
