@@ -854,8 +854,6 @@ action_run(struct action *a, const struct changed_cert *certs, size_t n)
 
 	if (action_install(a, certs, n, &new_copy) == -1)
 		return -1;
-	log_info("action %s: running for %zu certificate%s", a->name, n,
-	    n == 1 ? "" : "s");
 	if (perform(a, certs, n, new_copy) == -1)
 		return -1;
 	if (a->verify_host == NULL)

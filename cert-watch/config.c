@@ -67,7 +67,10 @@ perr(struct parse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_err("%s:%d: %s", p->path, p->line, msg);
+	if (p->line > 0)
+		log_err("%s:%d: %s", p->path, p->line, msg);
+	else
+		log_err("%s: %s", p->path, msg);	/* an empty file */
 	p->errors++;
 }
 
@@ -509,11 +512,17 @@ struct cw_config *
 config_load(const char *path)
 {
 	struct parse	 p;
+	struct stat	 st;
 
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	if ((p.f = fopen(path, "re")) == NULL) {
 		log_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(p.f), &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", path);
+		fclose(p.f);
 		return NULL;
 	}
 	if ((p.conf = config_defaults(path)) == NULL) {
@@ -525,7 +534,7 @@ config_load(const char *path)
 	ini_parse_stream(reader, &p, handler, &p);
 	finish_section(&p);
 	if (ferror(p.f))
-		perr(&p, "read error");
+		perr(&p, "read error: %s", strerror(errno));
 	check_main(&p);
 out:
 	seen_reset(&p);

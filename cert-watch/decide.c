@@ -253,7 +253,7 @@ compare_action(struct decide *d, struct runner *r, const struct setlist *l,
 {
 	const char	*name = r->ca->name;
 	bool		 baseline, dirty = false, known;
-	size_t		 i;
+	size_t		 i, changed = 0;
 
 	baseline = !state_has_action(d->state, name);
 	if (baseline && state_add_action(d->state, name) == 0)
@@ -271,12 +271,17 @@ compare_action(struct decide *d, struct runner *r, const struct setlist *l,
 			bad[i] = true;
 			continue;
 		}
+		changed++;
 		if (!baseline)
 			queue_add(r, cs);
 		else if (state_set(d->state, name, cs->name,
 		    cs->fullchain_sha, cs->privkey_sha) == 0)
 			dirty = true;
 	}
+	if (changed > 0)
+		log_debug("action %s: %zu certificate%s %s", name, changed,
+		    changed == 1 ? "" : "s", baseline ? "recorded as found "
+		    "(new action), not acted on" : "changed, queued");
 	return dirty;
 }
 
@@ -439,8 +444,12 @@ kick(struct runner *r)
 	    on != SD_EVENT_OFF)
 		return;
 	if (r->last_run != 0 &&
-	    r->last_run + r->ca->min_interval_ms * 1000 > at)
+	    r->last_run + r->ca->min_interval_ms * 1000 > at) {
+		log_debug("action %s: waits %" PRIu64 " ms for min_interval",
+		    r->ca->name,
+		    (r->last_run + r->ca->min_interval_ms * 1000 - at) / 1000);
 		at = r->last_run + r->ca->min_interval_ms * 1000;
+	}
 	arm_runner(r, at);
 }
 
@@ -531,7 +540,11 @@ on_runner(sd_event_source *src, uint64_t usec, void *arg)
 	}
 	fill_changed(r->queue, r->nqueue, cc);
 	names_of(r->queue, r->nqueue, names, sizeof(names));
-	log_info("action %s: running for %s", r->ca->name, names);
+	if (r->nqueue == 1)
+		log_info("action %s: running for %s", r->ca->name, names);
+	else
+		log_info("action %s: running for %zu certificates: %s",
+		    r->ca->name, r->nqueue, names);
 	if (action_run(r->ca->act, cc, r->nqueue) == 0) {
 		r->last_run = mono_us();
 		succeeded(r, names);

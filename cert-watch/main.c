@@ -83,9 +83,16 @@ on_settled(void *arg, bool late)
 {
 	struct core	*c = arg;
 	bool		 resync = c->resync;
+	char		 changes[256];
 
 	c->resync = false;
 	c->dm->bursts++;
+	if (log_enabled(LOG_DEBUG)) {
+		watch_summary(c->watch, changes, sizeof(changes));
+		log_debug("%s: burst %lu%s: %s", c->conf->live_dir,
+		    c->dm->bursts, resync ? ", everything scanned" : "",
+		    changes);
+	}
 	decide_settled(c->decide, late, resync);
 }
 

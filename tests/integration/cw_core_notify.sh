@@ -25,6 +25,8 @@ assert_grep "bad.ini:13: \[cert-watch\] given twice" "$ERR"
 assert_grep "bad.ini:14: unknown key \"settle_msec\" .*\"settle_ms\"" "$ERR"
 assert_status 2 "$CW" -c "$T/missing.ini" --check
 assert_grep "missing.ini" "$ERR"
+assert_status 2 "$CW" -c "$T" --check
+assert_grep "^cert-watch: $T: not a regular file$" "$ERR"
 assert_status 0 "$CW" --version
 assert_status 0 "$CW" -h
 assert_status 2 "$CW" --no-such-option
