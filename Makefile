@@ -125,12 +125,19 @@ deps:
 demo: deps all
 	tests/demo
 
+# The binaries and the systemd units, whose ExecStart= then names the
+# binaries in SBINDIR.  Configurations, the cron file and the nginx
+# snippets are examples to adapt: README says where they go.
 install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(AW_BIN) $(CW_BIN) $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(UNITDIR)
-	install -m 0644 contrib/*.service contrib/*.timer \
-	    $(DESTDIR)$(UNITDIR)/
+	for unit in contrib/*.service; do \
+		dest="$(DESTDIR)$(UNITDIR)/$${unit#contrib/}"; \
+		sed 's|^ExecStart=/usr/local/sbin/|ExecStart=$(SBINDIR)/|' \
+		    "$$unit" >"$$dest" && chmod 0644 "$$dest" || exit 1; \
+	done
+	install -m 0644 contrib/*.timer $(DESTDIR)$(UNITDIR)/
 
 clean:
 	rm -rf build build-san $(AW_BIN) $(CW_BIN)

@@ -1,8 +1,29 @@
 #!/bin/bash
-# contrib/cert-watch.service, pointed at the built binary, passes
-# `systemd-analyze verify` and scores 2.5 or lower on
+# `make install` writes units whose ExecStart= names the binaries where
+# it put them.  contrib/cert-watch.service, pointed at the built binary,
+# passes `systemd-analyze verify` and scores 2.5 or lower on
 # `systemd-analyze security --offline=true`.
 . "$(dirname "$0")/../lib.sh"
+
+try "make install PREFIX=/usr: the units start /usr/sbin's binaries"
+# A tree holding only what install copies, with the binaries under test
+# as if built there, so that nothing of the real tree is rebuilt.
+tree=$T/tree
+mkdir -p "$tree/acme-webroot" "$tree/cert-watch"
+cp -r "$TOP/contrib" "$tree/"
+cp "$AW" "$tree/acme-webroot/acme-webroot"
+cp "$CW" "$tree/cert-watch/cert-watch"
+assert_status 0 make -C "$tree" -f "$TOP/Makefile" install PREFIX=/usr \
+    DESTDIR="$T/root"
+units=$T/root/lib/systemd/system
+assert test -x "$T/root/usr/sbin/cert-watch"
+assert test -x "$T/root/usr/sbin/acme-webroot"
+assert_grep '^ExecStart=/usr/sbin/cert-watch$' "$units/cert-watch.service"
+assert_grep '^ExecStart=/usr/sbin/acme-webroot -q renew$' \
+    "$units/acme-webroot.service"
+assert test -f "$units/acme-webroot.timer"
+assert_eq "$(stat -c %a "$units/cert-watch.service")" 644
+assert_no_grep /usr/local "$units/cert-watch.service"
 
 command -v systemd-analyze >/dev/null ||
 	skip "systemd-analyze is not installed"
