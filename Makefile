@@ -59,11 +59,23 @@ CW_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/cw_*.c))
 CO_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/common_*.c))
 UNITS	= $(AW_UNIT) $(CW_UNIT) $(CO_UNIT)
 
-.PHONY: all units san check deps demo install clean fuzz bench
+.PHONY: all units san check deps demo install clean fuzz bench FORCE
 
 all: $(AW_BIN) $(CW_BIN)
 
 units: $(UNITS)
+
+# What an object is built with.  $(FLAGS) changes when CFLAGS, WERROR
+# (make check's -Werror) or the sanitizer flags do, and every object and
+# unit test depends on it, so that such a change rebuilds them.
+FLAGS	= $(B)/.flags
+FLAGS_NOW = $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(AW_CFLAGS) \
+	$(CW_CFLAGS) $(LDFLAGS)
+
+$(FLAGS): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' >$@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(AW_BIN): $(AW_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -73,34 +85,36 @@ $(CW_BIN): $(CW_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CW_LIBS)
 
-$(B)/common/%.o: common/%.c
+$(B)/common/%.o: common/%.c $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(AW_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/acme-webroot/%.o: acme-webroot/%.c
+$(B)/acme-webroot/%.o: acme-webroot/%.c $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot $(AW_CFLAGS) $(ALL_CFLAGS) \
 	    -c -o $@ $<
 
-$(B)/cert-watch/%.o: cert-watch/%.c
+$(B)/cert-watch/%.o: cert-watch/%.c $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Icert-watch $(CW_CFLAGS) $(ALL_CFLAGS) \
 	    -c -o $@ $<
 
-$(B)/unit/aw_%: tests/unit/aw_%.c $(AW_LIB_OBJ) $(COMMON_OBJ)
+$(B)/unit/aw_%: tests/unit/aw_%.c $(AW_LIB_OBJ) $(COMMON_OBJ) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot -Itests/unit $(AW_CFLAGS) \
-	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AW_LIBS)
+	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(FLAGS),$^) \
+	    $(AW_LIBS)
 
-$(B)/unit/cw_%: tests/unit/cw_%.c $(CW_LIB_OBJ) $(COMMON_OBJ)
+$(B)/unit/cw_%: tests/unit/cw_%.c $(CW_LIB_OBJ) $(COMMON_OBJ) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Icert-watch -Itests/unit $(CW_CFLAGS) \
-	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CW_LIBS)
+	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(FLAGS),$^) \
+	    $(CW_LIBS)
 
-$(B)/unit/common_%: tests/unit/common_%.c $(COMMON_OBJ)
+$(B)/unit/common_%: tests/unit/common_%.c $(COMMON_OBJ) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(AW_CFLAGS) $(ALL_CFLAGS) \
-	    $(LDFLAGS) -o $@ $^ $(AW_LIBS)
+	    $(LDFLAGS) -o $@ $(filter-out $(FLAGS),$^) $(AW_LIBS)
 
 SAN_MAKE = $(MAKE) B=build-san CFLAGS="-O1 -g $(WERROR)" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer \
