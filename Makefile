@@ -59,15 +59,28 @@ CW_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/cw_*.c))
 CO_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/common_*.c))
 UNITS	= $(AW_UNIT) $(CW_UNIT) $(CO_UNIT)
 
-.PHONY: all units san check deps demo install clean fuzz bench FORCE
+# Fuzz targets: tests/fuzz/aw_*.c and cw_*.c, linked like the unit
+# tests with tests/fuzz/lib.c and a main: tests/fuzz/driver.c, which
+# replays files (the sanitizer build; `make check` replays the corpus),
+# or libFuzzer's (`make fuzz`, built with clang under build-fuzz/).
+FUZZERS	= $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,\
+	    $(wildcard tests/fuzz/aw_*.c tests/fuzz/cw_*.c))
+FUZZ_MAIN ?= $(B)/fuzz/driver.o
+FUZZ_LINK ?=
+FUZZ_SUPPORT = $(B)/fuzz/lib.o $(FUZZ_MAIN)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all units fuzzers san check deps demo install clean fuzz bench \
+	FORCE
 
 all: $(AW_BIN) $(CW_BIN)
 
 units: $(UNITS)
 
 # What an object is built with.  $(FLAGS) changes when CFLAGS, WERROR
-# (make check's -Werror) or the sanitizer flags do, and every object and
-# unit test depends on it, so that such a change rebuilds them.
+# (make check's -Werror) or the sanitizer flags do, and every object,
+# unit test and fuzz target depends on it, so that such a change
+# rebuilds them.
 FLAGS	= $(B)/.flags
 FLAGS_NOW = $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(AW_CFLAGS) \
 	$(CW_CFLAGS) $(LDFLAGS)
@@ -116,13 +129,48 @@ $(B)/unit/common_%: tests/unit/common_%.c $(COMMON_OBJ) $(FLAGS)
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(AW_CFLAGS) $(ALL_CFLAGS) \
 	    $(LDFLAGS) -o $@ $(filter-out $(FLAGS),$^) $(AW_LIBS)
 
+# The answers of the fuzzed CA come from the input, not the network.
+$(B)/fuzz/aw_ca: FUZZ_WRAP = -Wl,--wrap=http_request
+
+fuzzers: $(FUZZERS)
+
+$(B)/fuzz/%.o: tests/fuzz/%.c $(FLAGS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz/aw_%: tests/fuzz/aw_%.c $(FUZZ_SUPPORT) $(AW_LIB_OBJ) \
+    $(COMMON_OBJ) $(FLAGS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot -Itests/fuzz $(AW_CFLAGS) \
+	    $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) $(FUZZ_WRAP) -o $@ \
+	    $(filter-out $(FLAGS),$^) $(AW_LIBS)
+
+$(B)/fuzz/cw_%: tests/fuzz/cw_%.c $(FUZZ_SUPPORT) $(CW_LIB_OBJ) \
+    $(COMMON_OBJ) $(FLAGS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Icert-watch -Itests/fuzz $(CW_CFLAGS) \
+	    $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ \
+	    $(filter-out $(FLAGS),$^) $(CW_LIBS)
+
 SAN_MAKE = $(MAKE) B=build-san CFLAGS="-O1 -g $(WERROR)" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all"
 
 # The sanitizer variant alone; the integration tests prefer it.
 san:
-	+$(SAN_MAKE) all units
+	+$(SAN_MAKE) all units fuzzers
+
+# libFuzzer builds of the fuzz targets, with clang, under build-fuzz/.
+FUZZ_MAKE = $(MAKE) B=build-fuzz CC=clang CFLAGS="-O1 -g" \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    FUZZ_MAIN= FUZZ_LINK=-fsanitize=fuzzer
+
+# Runs every fuzz target for FUZZ_SECONDS; what crashes is kept under
+# build-fuzz/crashes/TARGET/.
+fuzz: deps
+	+$(FUZZ_MAKE) fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run build-fuzz
 
 # Installs the Debian packages the build and the tests need (as root),
 # builds a plain and a sanitizer variant, and runs the whole suite.
@@ -139,6 +187,10 @@ deps:
 demo: deps all
 	tests/demo
 
+# Benchmarks of the optimised build (bench/*.sh); they print figures.
+bench: deps all
+	bench/run
+
 # The binaries and the systemd units, whose ExecStart= then names the
 # binaries in SBINDIR.  Configurations, the cron file and the nginx
 # snippets are examples to adapt: README says where they go.
@@ -154,6 +206,6 @@ install: all
 	install -m 0644 contrib/*.timer $(DESTDIR)$(UNITDIR)/
 
 clean:
-	rm -rf build build-san $(AW_BIN) $(CW_BIN)
+	rm -rf build build-san build-fuzz $(AW_BIN) $(CW_BIN)
 
 -include $(AW_OBJ:.o=.d) $(CW_OBJ:.o=.d) $(COMMON_OBJ:.o=.d)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -15,6 +16,7 @@
 #define HEADER_MAX	4096	/* longest header value kept */
 #define CONNECT_SECS	30L
 #define TRANSFER_SECS	120L
+#define LATE_MS		1000L	/* a transfer started past the deadline */
 
 struct http_client {
 	CURL			*curl;
@@ -23,6 +25,7 @@ struct http_client {
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			 error[CURL_ERROR_SIZE + 64];
 	CURLcode		 last;		/* of the last transfer */
+	time_t			 deadline;	/* 0, or no transfer after */
 };
 
 static size_t
@@ -76,18 +79,16 @@ keep_header(char **slot, char *value)
 	*slot = value;
 }
 
-static size_t
-on_header(char *data, size_t size, size_t nmemb, void *arg)
+void
+http_header_line(struct http_response *resp, const char *data, size_t n)
 {
-	struct http_response	*resp = arg;
-	size_t			 n = size * nmemb;
-	char			*v, *semi;
+	char	*v, *semi;
 
 	/* A new status line starts a new response (after a 100 or a
 	 * redirect), whose headers replace the earlier ones. */
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		http_response_clear(resp);
-		return n;
+		return;
 	}
 
 	keep_header(&resp->location, header_value(data, n, "Location"));
@@ -104,6 +105,14 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		else
 			free(v);
 	}
+}
+
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	size_t	 n = size * nmemb;
+
+	http_header_line(arg, data, n);
 	return n;
 }
 
@@ -188,6 +197,34 @@ http_free(struct http_client *c)
 	free(c);
 }
 
+void
+http_set_deadline(struct http_client *c, time_t when)
+{
+	c->deadline = when;
+}
+
+/* The fixed transfer limit, shortened to what is left of the time. */
+static int
+limit_time(struct http_client *c, const char *url)
+{
+	long		 ms = TRANSFER_SECS * 1000L, left;
+	CURLcode	 rc;
+
+	if (c->deadline != 0) {
+		left = (long)(c->deadline - time(NULL)) * 1000L;
+		if (left < LATE_MS)
+			left = LATE_MS;
+		if (left < ms)
+			ms = left;
+	}
+	if ((rc = curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, ms)) !=
+	    CURLE_OK) {
+		log_err("%s: libcurl setup: %s", url, curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 http_error(const struct http_client *c)
 {
@@ -268,7 +305,8 @@ http_request(struct http_client *c, const char *method, const char *url,
 		if ((headers = curl_slist_append(NULL, line)) == NULL)
 			goto nomem;
 	}
-	if (set_method(c, method, body, &headers) == -1)
+	if (set_method(c, method, body, &headers) == -1 ||
+	    limit_time(c, url) == -1)
 		goto out;
 	if ((rc = curl_easy_setopt(c->curl, CURLOPT_URL, url)) != CURLE_OK ||
 	    (rc = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers)) !=

@@ -38,6 +38,15 @@ struct http_client	*http_new(const char *ca_bundle,
 			    volatile sig_atomic_t *stop);
 void			 http_free(struct http_client *client);
 
+/*
+ * Later transfers end by when (a time(2) value; 0 lifts the bound), so
+ * that a CA that accepts a connection and then says nothing cannot hold
+ * a certificate past its timeout.  A transfer that starts after when
+ * still gets a second, for the requests that explain a failure.
+ */
+void			 http_set_deadline(struct http_client *client,
+			    time_t when);
+
 /* Why the last request failed, for messages. */
 const char		*http_error(const struct http_client *client);
 
@@ -62,6 +71,15 @@ long			 http_connections(struct http_client *client);
 int	 http_request(struct http_client *client, const char *method,
 	    const char *url, const char *body, const char *accept,
 	    struct http_response *resp);
+
+/*
+ * Takes one header line of an answer as libcurl hands it over
+ * ("Name: value\r\n", not NUL-terminated) into resp: Location,
+ * Replay-Nonce, Retry-After, Content-Type and Link are kept, and a
+ * status line ("HTTP/...") starts the response over.
+ */
+void	 http_header_line(struct http_response *resp, const char *line,
+	    size_t len);
 
 /* Frees what a response holds and zeroes it; safe on a zeroed one. */
 void	 http_response_clear(struct http_response *resp);

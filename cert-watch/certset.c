@@ -25,8 +25,10 @@
 bool
 certset_name_ok(const char *name)
 {
-	/* Dot names are temporary (acme-webroot's .NAME.new) or hidden. */
-	return name[0] != '.' && strchr(name, '/') == NULL;
+	/* Dot names are temporary (acme-webroot's .NAME.new) or hidden;
+	 * an empty one would be live_dir itself. */
+	return name[0] != '\0' && name[0] != '.' &&
+	    strchr(name, '/') == NULL;
 }
 
 static void __attribute__((format(printf, 3, 4)))

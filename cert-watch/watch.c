@@ -593,37 +593,93 @@ event_name(struct watch *w, const struct inotify_event *ev)
 	return (d = find_wd(w, ev->wd)) != NULL ? d->name : NULL;
 }
 
+/* What a batch of events asks for, done once the batch is read. */
+struct event_sum {
+	bool	 again;		/* set everything up again */
+	bool	 rescan;	/* events were lost: scan live_dir */
+	bool	 any;		/* anything happened at all */
+};
+
+/*
+ * Whether the event at off of buf fits in it, with its name ended by a
+ * NUL, at the alignment the kernel keeps.  The kernel never breaks
+ * this, but a walk that trusted it would read past the buffer if it
+ * ever did.
+ */
+static bool
+event_fits(const char *buf, size_t len, size_t off)
+{
+	const struct inotify_event	*ev;
+
+	if (len - off < sizeof(*ev) || (uintptr_t)(buf + off) %
+	    __alignof__(struct inotify_event) != 0)
+		return false;
+	ev = (const struct inotify_event *)(const void *)(buf + off);
+	if (ev->len > len - off - sizeof(*ev))
+		return false;
+	return ev->len == 0 || memchr(ev->name, '\0', ev->len) != NULL;
+}
+
+/* Handles every event of one read(2) of the inotify descriptor. */
+static void
+walk_events(struct watch *w, const char *buf, size_t len,
+    struct event_sum *sum)
+{
+	const struct inotify_event	*ev;
+	size_t				 off;
+
+	for (off = 0; off < len; off += sizeof(*ev) + ev->len) {
+		if (!event_fits(buf, len, off)) {
+			log_err("%s: inotify: malformed event at byte %zu of "
+			    "%zu; rescanning", w->live_dir, off, len);
+			sum->rescan = true;
+			return;
+		}
+		ev = (const struct inotify_event *)(const void *)(buf + off);
+		note_change(w, event_name(w, ev));
+		if (handle_event(w, ev, &sum->rescan))
+			sum->again = true;
+		sum->any = true;
+	}
+}
+
+static void
+conclude_events(struct watch *w, const struct event_sum *sum)
+{
+	if (sum->again)
+		setup(w);
+	else if (sum->rescan) {
+		scan_live(w);
+		w->cb(w->arg, WATCH_RESCAN);
+	} else if (sum->any)
+		w->cb(w->arg, WATCH_CHANGED);
+}
+
+void
+watch_feed(struct watch *w, const void *buf, size_t len)
+{
+	struct event_sum	 sum = { false, false, false };
+
+	walk_events(w, buf, len, &sum);
+	conclude_events(w, &sum);
+}
+
 static int
 on_inotify(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
 	struct watch		*w = arg;
-	const struct inotify_event *ev;
+	struct event_sum	 sum = { false, false, false };
 	char			 buf[16384]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t			 n;
-	char			*p;
-	bool			 again = false, rescan = false, any = false;
 
 	(void)s;
 	(void)revents;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
-			ev = (const struct inotify_event *)(void *)p;
-			note_change(w, event_name(w, ev));
-			if (handle_event(w, ev, &rescan))
-				again = true;
-			any = true;
-		}
-	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		walk_events(w, buf, (size_t)n, &sum);
 	if (n == -1 && errno != EAGAIN && errno != EINTR)
 		log_err("%s: inotify read: %s", w->live_dir, strerror(errno));
-	if (again)
-		setup(w);
-	else if (rescan) {
-		scan_live(w);
-		w->cb(w->arg, WATCH_RESCAN);
-	} else if (any)
-		w->cb(w->arg, WATCH_CHANGED);
+	conclude_events(w, &sum);
 	return 0;
 }
 

@@ -35,6 +35,14 @@ struct watch	*watch_new(sd_event *e, const char *live_dir,
 		    uint64_t poll_ms, watch_cb *cb, void *arg);
 void		 watch_free(struct watch *w);
 
+/*
+ * Handles a buffer of inotify events as read(2) returns them from the
+ * watch's descriptor, as if they had just been read: the callback is
+ * called as the events ask.  An event that does not fit in the buffer
+ * ends the walk with a rescan.
+ */
+void		 watch_feed(struct watch *w, const void *buf, size_t len);
+
 /* One line for STATUS=: what is watched and how. */
 void		 watch_describe(const struct watch *w, char *buf,
 		    size_t size);

@@ -1,8 +1,29 @@
 #!/bin/bash
-# The Makefile rebuilds what was built with other flags, so that
-# `make check` after a plain `make` really builds with -Werror.  Run on
-# a tree holding only common/, so that the real build is not touched.
+# The Makefile: `make install` writes units whose ExecStart= names the
+# binaries where it put them, and what was built with other flags is
+# built again, so that `make check` after a plain `make` really builds
+# with -Werror.  Each runs on a tree of its own holding only what it
+# needs, so that the real build is not touched.
 . "$(dirname "$0")/../lib.sh"
+
+try "make install PREFIX=/usr: the units start /usr/sbin's binaries"
+# The binaries under test stand in for built ones: nothing is compiled.
+tree=$T/install
+mkdir -p "$tree/acme-webroot" "$tree/cert-watch"
+cp -r "$TOP/contrib" "$tree/"
+cp "$AW" "$tree/acme-webroot/acme-webroot"
+cp "$CW" "$tree/cert-watch/cert-watch"
+assert_status 0 make -C "$tree" -f "$TOP/Makefile" install PREFIX=/usr \
+    DESTDIR="$T/root"
+units=$T/root/lib/systemd/system
+assert test -x "$T/root/usr/sbin/cert-watch"
+assert test -x "$T/root/usr/sbin/acme-webroot"
+assert_grep '^ExecStart=/usr/sbin/cert-watch$' "$units/cert-watch.service"
+assert_grep '^ExecStart=/usr/sbin/acme-webroot -q renew$' \
+    "$units/acme-webroot.service"
+assert test -f "$units/acme-webroot.timer"
+assert_eq "$(stat -c %a "$units/cert-watch.service")" 644
+assert_no_grep /usr/local "$units/cert-watch.service"
 
 tree=$T/tree
 mkdir -p "$tree"
