@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -593,6 +595,27 @@ config_state_where(const struct cw_config *c, char *buf, size_t size)
 		    c->path, c->state_file);
 }
 
+/*
+ * Whether files can be made in dir: an unnamed one is made and
+ * dropped, which leaves nothing behind whatever happens.  A file
+ * system without O_TMPFILE cannot tell; its first write will.
+ */
+static int
+check_creatable(const char *where, const char *dir)
+{
+	int	 fd;
+
+	if ((fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EOPNOTSUPP || errno == EISDIR)
+		return 0;
+	log_err("%s: %s: cannot create files: %s", where, dir,
+	    strerror(errno));
+	return -1;
+}
+
 int
 config_check_state_dir(const struct cw_config *c, bool lenient)
 {
@@ -616,7 +639,8 @@ config_check_state_dir(const struct cw_config *c, bool lenient)
 		    !S_ISREG(st.st_mode)) {
 			log_err("%s: not a regular file", where);
 			rc = -1;
-		}
+		} else if (!lenient)
+			rc = check_creatable(where, dir);
 	} else if (errno != ENOENT) {
 		log_err("%s: %s: %s", where, dir, strerror(errno));
 		rc = -1;

@@ -60,8 +60,9 @@ void		 config_state_where(const struct cw_config *conf, char *buf,
  * Whether the folder that holds state_file exists and is a folder,
  * and state_file, if it exists, is a regular file:
  * 0, or -1 after logging "FILE:LINE: state_file PATH: ..." (without
- * LINE for the default).  With lenient, a missing default folder is
- * only a warning: the shipped unit's StateDirectory= creates it.
+ * LINE for the default).  With lenient (--check), a missing default
+ * folder is only a warning: the shipped unit's StateDirectory= creates
+ * it.  Without (at start), files must also be creatable in it.
  */
 int		 config_check_state_dir(const struct cw_config *conf,
 		    bool lenient);

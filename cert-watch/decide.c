@@ -624,10 +624,12 @@ decide_describe(const struct decide *d, char *buf, size_t size)
 static int
 load_state(struct decide *d)
 {
-	char	 where[PATH_MAX + 64];
 	int	 rc;
 	size_t	 i;
 
+	/* A daemon that could not save what it did would take its next
+	 * start for a first install and record, not act on, the changes
+	 * still pending: it does not start. */
 	if (config_check_state_dir(d->conf, false) == -1)
 		return -1;
 	rc = state_load(d->conf->state_file, &d->state);
@@ -636,15 +638,6 @@ load_state(struct decide *d)
 	if (rc == -1)
 		log_err("%s: unusable; it will be rewritten with the "
 		    "certificates as they are now", d->conf->state_file);
-	/* Written at once: a daemon that could not save what it did
-	 * would take its next start for a first install and record, not
-	 * act on, the changes still pending. */
-	if (state_save(d->state, d->conf->state_file) == -1) {
-		config_state_where(d->conf, where, sizeof(where));
-		log_err("%s: cannot be written; cert-watch does not run "
-		    "without saving its state", where);
-		return -1;
-	}
 	if (!d->act_on_start)
 		return 0;
 	/* Known actions with nothing recorded act on every set. */

@@ -53,6 +53,21 @@ assert_status 1 "$CW" -c "$T/nodir.ini"
 assert_grep "$msg" "$ERR"
 refute test -e "$T/nodir"
 
+try "a state_file in a read-only folder: the daemon refuses to start"
+mkdir "$T/ro"
+sed "s|^state_file = .*|state_file = $T/ro/state.json|" "$T/nodir.ini" \
+    >"$T/ro.ini"
+if unshare -Urm true 2>/dev/null; then
+	# shellcheck disable=SC2016
+	assert_status 1 timeout 20 unshare -Urm sh -c \
+	    'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" &&
+	    exec "$2" -c "$3"' sh "$T/ro" "$CW" "$T/ro.ini"
+	assert_grep "ro.ini:5: state_file $T/ro/state.json: $T/ro: cannot \
+create files: Read-only file system" "$ERR"
+else
+	say "not tried: user namespaces are not allowed"
+fi
+
 try "a failed write while running names the state file"
 mkdir "$T/sd"
 sed "s|^state_file = .*|state_file = $T/sd/state.json|" "$T/nodir.ini" \
