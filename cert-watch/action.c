@@ -195,7 +195,6 @@ parse_type(struct action *a, const char *v)
 	int		 t;
 
 	t = lookup(type_names, ACTION_SYSTEMD, ACTION_EXEC, v);
-
 	if (t != -1) {
 		a->type = (enum action_type)t;
 		return NULL;

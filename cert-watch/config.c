@@ -210,8 +210,7 @@ main_key(struct parse *p, const char *key, const char *value)
 	else if (strcmp(key, "state_file") == 0) {
 		if (set_string(p, key, &c->state_file, value) == 0)
 			c->state_file_line = p->line;
-	}
-	else if (strcmp(key, "settle_ms") == 0)
+	} else if (strcmp(key, "settle_ms") == 0)
 		ms = &c->settle_ms;
 	else if (strcmp(key, "max_settle_ms") == 0)
 		ms = &c->max_settle_ms;

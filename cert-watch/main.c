@@ -277,7 +277,6 @@ static int
 check_config(const char *path)
 {
 	struct cw_config	*conf;
-
 	int			 rc = 0;
 
 	if ((conf = config_load(path)) == NULL)
