@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -44,6 +46,13 @@ struct conf_file {
 	char	*shown;		/* path escaped, for messages */
 };
 
+/* The error that comes first in file and line order, for status. */
+struct first_error {
+	char	*text;		/* "FILE:LINE: message", or NULL */
+	size_t	 file;		/* conf_file index */
+	int	 line;
+};
+
 /* One key = value line, or one indented line continuing it. */
 struct entry {
 	char			*key;	/* in full, as written */
@@ -61,6 +70,7 @@ struct section {
 	int			 line;
 	bool			 defaults; /* a [defaults] section */
 	bool			 bad;	/* an error was found in it */
+	struct first_error	 error;	/* the first one in file order */
 	bool			 discard; /* not to become a cert_conf */
 	struct entry		*entries; /* its lines, in order */
 	size_t			 nentries;
@@ -83,6 +93,7 @@ struct loader {
 	size_t			  nsections;
 	struct section		 *defaults;	/* the first [defaults] */
 	bool			  global_bad;	/* every section is invalid */
+	struct first_error	  global_error;	/* the first that made it so */
 	bool			  oom;		/* memory ran out: fail */
 	int			  depth;	/* of includes */
 	char			 *pool[POOL_SIZE]; /* escaped message parts */
@@ -162,7 +173,8 @@ static const struct key_info webroot_for = {
 static const size_t string_members[] = {
 	AT(name), AT(file), AT(webroot), AT(directory), AT(email),
 	AT(ca_bundle), AT(state_dir), AT(account_key), AT(pre_hook),
-	AT(post_hook), AT(deploy_hook), AT(key_group),
+	AT(post_hook), AT(deploy_hook), AT(key_group), AT(webroot_at),
+	AT(ca_bundle_at), AT(error),
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -294,6 +306,22 @@ log_msgs(struct loader *ld)
 	ld->nmsgs = 0;
 }
 
+/* Keeps the error if it comes before the one kept, in file order. */
+static void
+keep_first(struct first_error *first, const struct conf_file *f, int line,
+    const char *msg)
+{
+	char	*text;
+
+	if (first->text != NULL && (first->file < f->index ||
+	    (first->file == f->index && first->line <= line)))
+		return;
+	if (asprintf(&text, "%s:%d: %s", f->shown, line, msg) == -1)
+		return;
+	free(first->text);
+	*first = (struct first_error){ text, f->index, line };
+}
+
 /* Reports FILE:LINE: message, counts it, and marks what it invalidates:
  * its [cert NAME], or everything when it is outside one. */
 static void
@@ -314,10 +342,13 @@ conf_err(struct loader *ld, struct section *sec, const struct conf_file *f,
 	while (ld->npool > 0)
 		log_escape_free(ld->pool[--ld->npool]);
 	ld->cfg->nerrors++;
-	if (sec == NULL || sec->defaults)
+	if (sec == NULL || sec->defaults) {
 		ld->global_bad = true;
-	else
+		keep_first(&ld->global_error, f, line, msg);
+	} else {
 		sec->bad = true;
+		keep_first(&sec->error, f, line, msg);
+	}
 }
 
 /* The message of an invalid value, after "KEY in [SECTION]: ". */
@@ -505,6 +536,10 @@ start_cert(struct reader *rd, const char *name)
 		    "section at %s:%d (libinih would merge the two)",
 		    sec->label, old->file->shown, old->line);
 		old->bad = true;
+		if (old->error.text == NULL) {
+			old->error = sec->error;
+			old->error.text = xstrdup(ld, sec->error.text);
+		}
 	}
 	return sec;
 }
@@ -1263,6 +1298,26 @@ set_value(struct loader *ld, struct section *sec, struct cert_conf *cc,
 		set_str(ld, cc, ki->offset, v);
 }
 
+/* Where the paths checked after loading were set, for their errors. */
+static void
+note_origin(struct loader *ld, struct cert_conf *cc, const struct entry *e,
+    size_t offset)
+{
+	char	**at;
+
+	if (offset == AT(webroot))
+		at = &cc->webroot_at;
+	else if (offset == AT(ca_bundle))
+		at = &cc->ca_bundle_at;
+	else
+		return;
+	free(*at);
+	if (asprintf(at, "%s:%d", e->file->shown, e->line) == -1) {
+		*at = NULL;
+		ld->oom = true;
+	}
+}
+
 /* A key = value line: empty unsets, otherwise set_value(). */
 static void
 apply_entry(struct loader *ld, struct section *sec, struct cert_conf *cc,
@@ -1273,6 +1328,7 @@ apply_entry(struct loader *ld, struct section *sec, struct cert_conf *cc,
 	if (e->cont || ki == NULL || ki->kind == V_DOMAINS ||
 	    ki->kind == V_WEBROOT_FOR || ki->kind == V_INCLUDE)
 		return;
+	note_origin(ld, cc, e, ki->offset);
 	if (e->value[0] == '\0') {
 		if (!ki->may_be_empty)
 			value_err(ld, sec, e, "value is empty");
@@ -1308,6 +1364,18 @@ has_domain(const struct cert_conf *cc, const char *name)
 	return find_str(cc->domains, cc->ndomains, name) != -1;
 }
 
+/* A name again: harmless, but likely a slip worth a word. */
+static void
+twice_warn(const struct section *sec, const struct entry *e,
+    const char *token, const char *name)
+{
+	char	*shown = log_escape(token, strlen(token), SHOWN_MAX);
+
+	log_warn("%s:%d: warning: domains in %s: \"%s\" is %s, listed "
+	    "already", e->file->shown, e->line, sec->label, shown, name);
+	log_escape_free(shown);
+}
+
 /* One name of a domains list; false once max_names is passed. */
 static bool
 add_domain(struct loader *ld, struct section *sec, struct cert_conf *cc,
@@ -1320,8 +1388,7 @@ add_domain(struct loader *ld, struct section *sec, struct cert_conf *cc,
 		return true;
 	}
 	if (has_domain(cc, name))
-		log_info("%s:%d: %s: %s is listed twice", e->file->shown,
-		    e->line, sec->label, name);
+		twice_warn(sec, e, token, name);
 	else if (cc->ndomains >= (size_t)cc->max_names) {
 		value_err(ld, sec, e, "\"%s\" is name %zu, more than "
 		    "max_names (%ld)", q(ld, token), cc->ndomains + 1,
@@ -1362,6 +1429,29 @@ apply_domains(struct loader *ld, struct section *sec, struct cert_conf *cc)
 	return any;
 }
 
+/* One name's own webroot, with the line that set it. */
+static void
+add_webroot_for(struct loader *ld, struct cert_conf *cc, const char *name,
+    const struct entry *e)
+{
+	char	 at[600];
+	size_t	 n = cc->nwebroots;
+
+	snprintf(at, sizeof(at), "%s:%d", e->file->shown, e->line);
+	if (!append_str(ld, &cc->webroot_domains, n, name))
+		return;
+	if (!append_str(ld, &cc->webroot_paths, n, e->value)) {
+		free(cc->webroot_domains[n]);
+		return;
+	}
+	if (!append_str(ld, &cc->webroot_paths_at, n, at)) {
+		free(cc->webroot_domains[n]);
+		free(cc->webroot_paths[n]);
+		return;
+	}
+	cc->nwebroots++;
+}
+
 static void
 apply_webroot_for(struct loader *ld, struct section *sec,
     struct cert_conf *cc, const struct entry *e)
@@ -1381,14 +1471,24 @@ apply_webroot_for(struct loader *ld, struct section *sec,
 	else if (e->value[0] != '/')
 		value_err(ld, sec, e, "\"%s\" is not an absolute path",
 		    q(ld, e->value));
-	else if (append_str(ld, &cc->webroot_domains, cc->nwebroots, name)) {
-		if (append_str(ld, &cc->webroot_paths, cc->nwebroots,
-		    e->value))
-			cc->nwebroots++;
-		else
-			free(cc->webroot_domains[cc->nwebroots]);
-	}
+	else
+		add_webroot_for(ld, cc, name, e);
 	free(name);
+}
+
+/*
+ * Whether key has a value in sec, or in [defaults] when sec has none.
+ * Its member being NULL then means the value was refused, which was
+ * reported already.
+ */
+static bool
+value_given(struct loader *ld, struct section *sec, const char *key)
+{
+	const struct entry	*e = find_entry(sec, key);
+
+	if (e == NULL && ld->defaults != NULL)
+		e = find_entry(ld->defaults, key);
+	return e != NULL && e->value[0] != '\0';
 }
 
 /* What a section must end up with, from itself or [defaults]. */
@@ -1401,9 +1501,11 @@ check_required(struct loader *ld, struct section *sec,
 	if (!any_domain)
 		conf_err(ld, sec, sec->file, sec->line, "%s has no domains",
 		    sec->label);
-	if (cc->directory == NULL)
+	if (cc->directory == NULL && !value_given(ld, sec, "directory"))
 		conf_err(ld, sec, sec->file, sec->line, "%s has no "
 		    "directory, in it or in [defaults]", sec->label);
+	if (cc->webroot == NULL && value_given(ld, sec, "webroot"))
+		return;
 	/* A webroot.DOMAIN already reported would be reported again. */
 	for (i = 0; i < cc->ndomains && !sec->bad; i++)
 		if (cert_conf_webroot(cc, cc->domains[i]) == NULL)
@@ -1422,6 +1524,7 @@ free_members(struct cert_conf *cc)
 	free_strv(cc->domains, cc->ndomains);
 	free_strv(cc->webroot_domains, cc->nwebroots);
 	free_strv(cc->webroot_paths, cc->nwebroots);
+	free_strv(cc->webroot_paths_at, cc->nwebroots);
 }
 
 /* The built-in defaults, which [defaults] then changes. */
@@ -1511,10 +1614,13 @@ build(struct loader *ld)
 	}
 	free_members(&tmpl);
 	for (i = 0, j = 0; i < ld->nsections; i++) {
-		if (ld->sections[i]->defaults || ld->sections[i]->discard)
+		struct section	*sec = ld->sections[i];
+
+		if (sec->defaults || sec->discard)
 			continue;
-		cfg->certs[j++].valid = !ld->sections[i]->bad &&
-		    !ld->global_bad;
+		cfg->certs[j].valid = !sec->bad && !ld->global_bad;
+		cfg->certs[j++].error = xstrdup(ld, sec->error.text != NULL ?
+		    sec->error.text : ld->global_error.text);
 	}
 }
 
@@ -1533,9 +1639,11 @@ free_loader(struct loader *ld)
 		free(sec->entries);
 		free(sec->name);
 		free(sec->label);
+		free(sec->error.text);
 		free(sec);
 	}
 	free(ld->sections);
+	free(ld->global_error.text);
 	for (i = 0; i < ld->nfiles; i++) {
 		free(ld->files[i]->path);
 		free(ld->files[i]->real);
@@ -1611,6 +1719,91 @@ cert_conf_webroot(const struct cert_conf *cc, const char *domain)
 	ssize_t	 i = find_str(cc->webroot_domains, cc->nwebroots, domain);
 
 	return i == -1 ? cc->webroot : cc->webroot_paths[i];
+}
+
+/* "FILE:LINE: KEY of [cert NAME]: PATH: why"; returns -1. */
+static int
+path_err(const struct cert_conf *cc, const char *at, const char *key,
+    const char *path, const char *why)
+{
+	char	*shown = log_escape(path, strlen(path), SHOWN_MAX);
+
+	log_err("%s: %s of [cert %s]: %s: %s", at != NULL ? at : cc->file,
+	    key, cc->name, shown, why);
+	log_escape_free(shown);
+	return -1;
+}
+
+static const char *
+stat_why(int err)
+{
+	return err == ENOENT ? "does not exist" : strerror(err);
+}
+
+static int
+check_dir(const struct cert_conf *cc, const char *at, const char *key,
+    const char *path)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		return path_err(cc, at, key, path, stat_why(errno));
+	if (!S_ISDIR(st.st_mode))
+		return path_err(cc, at, key, path, "is not a directory");
+	return 0;
+}
+
+static int
+check_readable_file(const struct cert_conf *cc, const char *at,
+    const char *key, const char *path)
+{
+	struct stat	 st;
+	int		 fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return path_err(cc, at, key, path, stat_why(errno));
+	if (fstat(fd, &st) == -1)
+		rc = path_err(cc, at, key, path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = path_err(cc, at, key, path, "is not a regular file");
+	close(fd);
+	return rc;
+}
+
+/* Whether some domain is served from the section's own webroot. */
+static bool
+webroot_in_use(const struct cert_conf *cc)
+{
+	size_t	 i;
+
+	for (i = 0; i < cc->ndomains; i++)
+		if (find_str(cc->webroot_domains, cc->nwebroots,
+		    cc->domains[i]) == -1)
+			return true;
+	return false;
+}
+
+int
+cert_conf_check_paths(const struct cert_conf *cc)
+{
+	char	 key[300];
+	size_t	 i;
+	int	 rc = 0;
+
+	if (cc->webroot != NULL && webroot_in_use(cc) &&
+	    check_dir(cc, cc->webroot_at, "webroot", cc->webroot) == -1)
+		rc = -1;
+	for (i = 0; i < cc->nwebroots; i++) {
+		snprintf(key, sizeof(key), "webroot.%s",
+		    cc->webroot_domains[i]);
+		if (check_dir(cc, cc->webroot_paths_at[i], key,
+		    cc->webroot_paths[i]) == -1)
+			rc = -1;
+	}
+	if (cc->ca_bundle != NULL && check_readable_file(cc,
+	    cc->ca_bundle_at, "ca_bundle", cc->ca_bundle) == -1)
+		rc = -1;
+	return rc;
 }
 
 time_t

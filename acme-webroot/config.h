@@ -49,6 +49,8 @@ struct cert_conf {
 	int		 line;		/* line of the [cert NAME] line */
 	bool		 valid;		/* no error in it, nor in [defaults]
 					 * or includes */
+	char		*error;		/* when not valid: the first error
+					 * that made it so, "FILE:LINE: ..." */
 
 	char		**domains;	/* normalised, in config order, each
 					 * once */
@@ -60,12 +62,16 @@ struct cert_conf {
 					    * normalised */
 	char		**webroot_paths;   /* ... and their paths */
 	size_t		 nwebroots;
+	char		*webroot_at;	/* "FILE:LINE" of the webroot line in
+					 * effect, NULL if none */
+	char		**webroot_paths_at; /* ... of each webroot.DOMAIN */
 
 	char		*directory;	/* ACME directory URL, https */
 	bool		 agree_tos;	/* the CA's terms are accepted */
 	char		*email;		/* account contact, NULL if none */
 	char		*ca_bundle;	/* trust for the CA's HTTPS; NULL:
 					 * the system's */
+	char		*ca_bundle_at;	/* "FILE:LINE" of its line, or NULL */
 	char		*state_dir;	/* holds live/, archive/, accounts/ */
 	char		*account_key;	/* account key file, made if missing */
 	enum key_type	 key_type;	/* the certificate's key */
@@ -118,6 +124,14 @@ struct cert_conf *config_find(struct config *cfg, const char *name);
  * or the section's webroot; NULL if neither. */
 const char	*cert_conf_webroot(const struct cert_conf *cc,
 		    const char *domain);
+
+/*
+ * Whether the paths a run needs are there: each webroot in use a
+ * directory, ca_bundle a readable file.  Logs "FILE:LINE: KEY of
+ * [cert NAME]: PATH: what is wrong" for each that is not and returns
+ * -1; 0 when all are.  Makes no request.
+ */
+int		 cert_conf_check_paths(const struct cert_conf *cc);
 
 /* When a certificate valid from not_before to not_after becomes due
  * for renewal under renew_before.  A fixed time that is not shorter

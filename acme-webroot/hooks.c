@@ -68,7 +68,8 @@ tail_keep(struct hook_out *o, const char *line)
 	o->tail[o->ntail++] = copy;
 }
 
-/* After a failure: the last lines, unless they were shown already. */
+/* After a failure: the last lines, unless they were shown already.
+ * A warning each: the error is the exit status reported after them. */
 static void
 tail_flush(struct hook_out *o, bool failed)
 {
@@ -76,7 +77,7 @@ tail_flush(struct hook_out *o, bool failed)
 
 	for (i = 0; i < o->ntail; i++) {
 		if (failed && !log_enabled(LOG_NOTICE))
-			log_err("%s: %s", o->label, o->tail[i]);
+			log_warn("%s: %s", o->label, o->tail[i]);
 		free(o->tail[i]);
 	}
 	o->ntail = 0;
@@ -453,8 +454,12 @@ spawn(const char *label, const char *path, char *const argv[],
 	/* Our end only: reads stop at what is there, never wait for more. */
 	if (fcntl(o.fd, F_SETFL, O_NONBLOCK) == -1)
 		log_warn("%s: output pipe: %s", label, strerror(errno));
-	if (wait_hook(&o, pid, timeout, &status) == 0)
+	if (wait_hook(&o, pid, timeout, &status) == 0) {
+		/* What it said comes before the verdict that ends it. */
+		tail_flush(&o, !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0);
 		rc = report(label, status);
+	}
 out:
 	tail_flush(&o, rc == -1);
 	if (o.fd != -1)

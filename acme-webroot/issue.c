@@ -394,6 +394,9 @@ print_issued(const struct cert_conf *cc, const struct store_files *f,
 	time_t		 nb = 0, na = 0;
 	char		 until[32] = "?";
 
+	/* -q keeps errors only, so that cron mails only those. */
+	if (!log_enabled(LOG_WARNING))
+		return;
 	chain = pem_chain_parse(f->cert, f->cert_len, "cert.pem");
 	if (chain != NULL &&
 	    cert_validity(sk_X509_value(chain, 0), &nb, &na) == 0)
@@ -445,12 +448,27 @@ out:
 	return rc;
 }
 
-/* Whether this run may talk to the CA for cc; logs why not. */
+/* Whether the stored failure memory lets this run try; logs why not.
+ * Decided from the state alone, before any request. */
 static bool
-may_order(struct run *run, struct session *s, const struct store_state *st)
+may_retry(const struct run *run, const struct store_state *st)
 {
 	char	 when[32];
-	time_t	 now = time(NULL);
+
+	if (run->force || st->next_try <= time(NULL))
+		return true;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+	    gmtime(&st->next_try));
+	log_err("not retried before %s; last failure: %s", when,
+	    st->failure_msg ? st->failure_msg : "unknown");
+	return false;
+}
+
+/* Whether this run may talk to the CA for cc; logs why not. */
+static bool
+may_order(struct session *s)
+{
+	char	 when[32];
 
 	if (s != NULL && s->limited_until != 0) {
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
@@ -462,13 +480,6 @@ may_order(struct run *run, struct session *s, const struct store_state *st)
 	if (s == NULL || s->broken) {
 		log_err("%s: CA not usable in this run (see above)",
 		    s != NULL ? s->directory : "CA");
-		return false;
-	}
-	if (!run->force && st->next_try > now) {
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-		    gmtime(&st->next_try));
-		log_err("not retried before %s; last failure: %s", when,
-		    st->failure_msg ? st->failure_msg : "unknown");
 		return false;
 	}
 	return true;
@@ -504,8 +515,14 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	struct session	*s;
 
 	log_info("renewing: %s", why);
+	if (!may_retry(run, st))
+		return -1;
+	/* A webroot that is not there fails every order: say so before
+	 * the CA is asked for one. */
+	if (cert_conf_check_paths(cc) == -1)
+		return -1;
 	s = session_get(run, cc);
-	if (!may_order(run, s, st))
+	if (!may_order(s))
 		return -1;
 	if (pre_hooks(run, cc) == -1)
 		log_warn("pre hook failed; renewing all the same");
@@ -515,9 +532,34 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	webroot_remove_strays(cc->state_dir, cc->name);
 	if (obtain_and_install(run, s, cc, st) == 0)
 		return 0;
-	if (run->stop != NULL && *run->stop)
+	/* An interruption is no fault of the CA's or the site's: no
+	 * failure is remembered, and the next run tries at once. */
+	if (run->stop != NULL && *run->stop) {
 		log_err("interrupted");
+		note_domains(&run->failed, cc);
+		return -1;
+	}
 	note_failure(run, s, cc, st);
+	return -1;
+}
+
+/* Runs the deploy hooks owed; remembers why they failed, for status. */
+static int
+owed_deploy(const struct cert_conf *cc, struct store_state *st)
+{
+	const char	*why;
+
+	log_error_mark();
+	free(st->deploy_failure);
+	st->deploy_failure = NULL;
+	if (deploy_hooks(cc) == 0) {
+		st->deploy_pending = false;
+		return 0;
+	}
+	why = log_first_error() ? log_first_error() : "failed";
+	if (asprintf(&st->deploy_failure, "deploy hook failed: %s", why)
+	    == -1)
+		st->deploy_failure = NULL;
 	return -1;
 }
 
@@ -599,9 +641,7 @@ cert_renew(struct run *run, struct cert_conf *cc)
 
 	/* A deploy hook that failed once is owed until it succeeds. */
 	if (st.deploy_pending && (rc == 0 || info.present)) {
-		if (deploy_hooks(cc) == 0)
-			st.deploy_pending = false;
-		else
+		if (owed_deploy(cc, &st) == -1)
 			rc = -1;
 		store_state_save(cc->state_dir, cc->name, &st);
 	}

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "hint.h"
 #include "issue.h"
 #include "log.h"
 #include "status.h"
@@ -45,7 +46,7 @@ usage(FILE *out)
 	    "       acme-webroot [-c FILE] [-v] [-q] [--wait SECONDS] "
 	    "issue NAME...\n"
 	    "       acme-webroot [-c FILE] status [--json] [NAME...]\n"
-	    "       acme-webroot [-c FILE] check\n"
+	    "       acme-webroot [-c FILE] check [NAME...]\n"
 	    "       acme-webroot -h | --version\n"
 	    "\n"
 	    "  renew   renew the certificates that are due (all if no NAME)\n"
@@ -55,7 +56,7 @@ usage(FILE *out)
 	    "\n"
 	    "  -c FILE         configuration (default %s)\n"
 	    "  -v              show each step; -vv also protocol details\n"
-	    "  -q              errors only\n"
+	    "  -q              errors only, nothing on stdout\n"
 	    "  --wait SECONDS  wait for another run's lock (default: "
 	    "exit 75)\n"
 	    "  --json          status as JSON\n", CONFIG_PATH);
@@ -78,6 +79,55 @@ parse_wait(const char *arg, unsigned *out)
 	return 0;
 }
 
+/* An option getopt refused: unknown, or without its argument. */
+static void
+bad_option(int c, char *argv[])
+{
+	char		 shortopt[3] = { '-', (char)optopt, '\0' };
+	const char	*opt = argv[optind - 1];
+
+	/* A short one may sit in a cluster ("-qx"): name it alone. */
+	if (optopt != 0 && strncmp(opt, "--", 2) != 0)
+		opt = shortopt;
+	if (c == ':')
+		fprintf(stderr, "acme-webroot: option \"%s\" needs an "
+		    "argument (-h for help)\n", opt);
+	else
+		fprintf(stderr, "acme-webroot: unknown option \"%s\" (-h for "
+		    "help)\n", opt);
+}
+
+/* The verb and its arguments, checked before the configuration is
+ * read: a mistyped command line must not be taken for a bad file. */
+static int
+check_verb(const struct options *o)
+{
+	static const char *const verbs[] = { "renew", "issue", "status",
+	    "check" };
+	const char	*hint;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(o->verb, verbs[i]) == 0)
+			break;
+	if (i == sizeof(verbs) / sizeof(verbs[0])) {
+		hint = hint_closest(o->verb, verbs, i);
+		fprintf(stderr, "acme-webroot: unknown verb \"%s\"%s%s%s\n",
+		    o->verb, hint ? " (did you mean \"" : "",
+		    hint ? hint : "", hint ? "\"?)" : "");
+		return -1;
+	}
+	if (o->json && strcmp(o->verb, "status") != 0) {
+		fprintf(stderr, "acme-webroot: --json is for status only\n");
+		return -1;
+	}
+	if (strcmp(o->verb, "issue") == 0 && o->nnames == 0) {
+		fprintf(stderr, "acme-webroot: issue needs a NAME\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns -1 for a usage error, 1 when done (help, version), else 0. */
 static int
 parse_options(int argc, char *argv[], struct options *o)
@@ -96,7 +146,9 @@ parse_options(int argc, char *argv[], struct options *o)
 
 	o->config = CONFIG_PATH;
 	o->level = LOG_WARNING;
-	while ((c = getopt_long(argc, argv, "c:hqv", longs, NULL)) != -1) {
+	/* Our messages, which name the program rather than its path. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:hqv", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'h': usage(stdout); return 1;
@@ -110,7 +162,9 @@ parse_options(int argc, char *argv[], struct options *o)
 			if (parse_wait(optarg, &o->wait) == -1)
 				return -1;
 			break;
-		default: usage(stderr); return -1;
+		default:
+			bad_option(c, argv);
+			return -1;
 		}
 	}
 	if (optind >= argc) {
@@ -120,7 +174,7 @@ parse_options(int argc, char *argv[], struct options *o)
 	o->verb = argv[optind];
 	o->names = argv + optind + 1;
 	o->nnames = argc - optind - 1;
-	return 0;
+	return check_verb(o);
 }
 
 static void
@@ -231,13 +285,26 @@ renew_all(struct config *cfg, const bool *selected, bool force)
 	return status;
 }
 
+/* `check`: the configuration, then the paths the valid sections need. */
+static int
+check_all(struct config *cfg, const bool *selected)
+{
+	size_t	 i;
+	int	 status = cfg->nerrors > 0 ? EXIT_USAGE : 0;
+
+	for (i = 0; i < cfg->ncerts; i++)
+		if (selected[i] && cfg->certs[i].valid &&
+		    cert_conf_check_paths(&cfg->certs[i]) == -1)
+			status = EXIT_USAGE;
+	return status;
+}
+
 static int
 run_verb(struct options *o, struct config *cfg)
 {
 	bool	*selected = NULL;
 	int	*locks = NULL, status = EXIT_USAGE;
 	size_t	 i;
-	bool	 renew = strcmp(o->verb, "renew") == 0;
 	bool	 issue = strcmp(o->verb, "issue") == 0;
 
 	selected = calloc(cfg->ncerts + 1, sizeof(*selected));
@@ -246,17 +313,16 @@ run_verb(struct options *o, struct config *cfg)
 		goto out;
 	if (select_certs(cfg, o->names, o->nnames, selected) == -1)
 		goto out;
+	/* Not an error (a fresh install has none yet), but not silent. */
+	if (cfg->ncerts == 0)
+		log_warn("%s: warning: no [cert ...] sections", cfg->path);
 
 	if (strcmp(o->verb, "status") == 0) {
 		status = show_status(cfg, selected, o->json);
 		goto out;
 	}
 	if (strcmp(o->verb, "check") == 0) {
-		status = cfg->nerrors > 0 ? EXIT_USAGE : 0;
-		goto out;
-	}
-	if ((!renew && !issue) || (issue && o->nnames == 0)) {
-		usage(stderr);
+		status = check_all(cfg, selected);
 		goto out;
 	}
 

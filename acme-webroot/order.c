@@ -112,6 +112,24 @@ explain_authz(const char *authz_url, json_t *authz)
 	log_escape_free(ename);
 }
 
+/* After a failed validation: where the token was, which is where the
+ * web server should have served it from. */
+static void
+name_webroot(const struct cert_conf *cc, json_t *authz)
+{
+	const char	*name, *root;
+	char		*ename, *eroot;
+
+	name = json_str(json_object_get(authz, "identifier"), "value");
+	if (name == NULL || (root = cert_conf_webroot(cc, name)) == NULL)
+		return;
+	ename = log_escape(name, strlen(name), 253);
+	eroot = log_escape(root, strlen(root), 300);
+	log_err("%s: the token was written under webroot %s", ename, eroot);
+	log_escape_free(eroot);
+	log_escape_free(ename);
+}
+
 /* Fetches the authorizations at urls, but skip, and explains each
  * that is not valid. */
 static void
@@ -248,6 +266,7 @@ authorize(struct acme *acme, const struct cert_conf *cc,
 			/* The CA's reason for this name first: that one is
 			 * remembered; then every other name that failed. */
 			explain_authz(ans[i].authz_url, done);
+			name_webroot(cc, done);
 			json_decref(done);
 			explain_authzs(acme, urls, ans[i].authz_url);
 			goto out;

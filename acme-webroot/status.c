@@ -16,7 +16,7 @@
 /* One certificate's row. */
 struct row {
 	const char	*state;	/* valid, due, expired, missing, failing,
-				 * invalid, certbot */
+				 * unreadable, invalid, certbot */
 	bool		 bad;	/* makes status exit 1 */
 	struct cert_info info;
 	struct store_state st;
@@ -48,9 +48,9 @@ classify(const struct cert_conf *cc, time_t now, struct row *r)
 		return;
 	}
 	store_state_load(cc->state_dir, cc->name, &r->st);
-	cert_inspect(cc, now, &r->info);
-
-	if (!r->info.present)
+	if (cert_inspect(cc, now, &r->info) == -1)
+		r->state = "unreadable";
+	else if (!r->info.present)
 		r->state = "missing";
 	else if (r->info.usable && now >= r->info.not_after)
 		r->state = "expired";
@@ -63,6 +63,29 @@ classify(const struct cert_conf *cc, time_t now, struct row *r)
 	r->bad = strcmp(r->state, "valid") != 0;
 }
 
+/* The last failure: of renewing, else of the owed deploy hook. */
+static const char *
+last_failure(const struct row *r)
+{
+	if (r->st.failure_msg != NULL)
+		return r->st.failure_msg;
+	if (r->st.deploy_pending)
+		return r->st.deploy_failure;
+	return NULL;
+}
+
+/* The NOTE column: the first configuration error, the last failure,
+ * or why it is due. */
+static const char *
+note(const struct cert_conf *cc, const struct row *r)
+{
+	if (!cc->valid)
+		return cc->error != NULL ? cc->error : "";
+	if (last_failure(r) != NULL)
+		return last_failure(r);
+	return r->info.why_due;
+}
+
 static void
 print_row(const struct cert_conf *cc, const struct row *r)
 {
@@ -71,11 +94,10 @@ print_row(const struct cert_conf *cc, const struct row *r)
 	iso(until, sizeof(until), r->info.not_after);
 	iso(renew, sizeof(renew), r->info.usable ? r->info.renew_at : 0);
 	iso(retry, sizeof(retry), r->st.next_try);
-	printf("%-30s %-8s %-20s %-20s %s\n", cc->name, r->state, until,
-	    renew, r->st.failure_msg != NULL ? r->st.failure_msg :
-	    r->info.why_due);
+	printf("%-30s %-10s %-20s %-20s %s\n", cc->name, r->state, until,
+	    renew, note(cc, r));
 	if (r->st.next_try != 0)
-		printf("%-30s %-8s next try after %s\n", "", "", retry);
+		printf("%-30s %-10s next try after %s\n", "", "", retry);
 }
 
 static json_t *
@@ -93,15 +115,17 @@ row_json(const struct cert_conf *cc, const struct row *r)
 	for (i = 0; i < cc->ndomains; i++)
 		json_array_append_new(names, json_string(cc->domains[i]));
 	/* Times that do not exist are null, not "-". */
-	obj = json_pack("{s:s,s:s,s:o,s:s?,s:s?,s:s?,s:s?,s:i,s:s?,s:b}",
+	obj = json_pack("{s:s,s:s,s:o,s:s?,s:s?,s:s?,s:s?,s:i,s:s?,s:b,"
+	    "s:s?}",
 	    "name", cc->name, "state", r->state, "domains", names,
 	    "not_after", r->info.not_after ? until : NULL,
 	    "renew_at", r->info.usable ? renew : NULL,
 	    "due", r->info.why_due[0] ? r->info.why_due : NULL,
-	    "last_failure", r->st.failure_msg,
+	    "last_failure", last_failure(r),
 	    "failures", (int)r->st.failures,
 	    "next_try", r->st.next_try ? retry : NULL,
-	    "deploy_pending", r->st.deploy_pending);
+	    "deploy_pending", r->st.deploy_pending,
+	    "config_error", cc->valid ? NULL : cc->error);
 	return obj;
 }
 
@@ -115,7 +139,7 @@ show_status(struct config *cfg, const bool *selected, bool json)
 	int		 status = 0;
 
 	if (!json)
-		printf("%-30s %-8s %-20s %-20s %s\n", "NAME", "STATE",
+		printf("%-30s %-10s %-20s %-20s %s\n", "NAME", "STATE",
 		    "EXPIRES", "RENEW AFTER", "NOTE");
 	for (i = 0; i < cfg->ncerts; i++) {
 		if (!selected[i])

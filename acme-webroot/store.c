@@ -1020,6 +1020,7 @@ state_from_json(json_t *obj, struct store_state *st)
 
 	if (get_string(obj, "order_url", &st->order_url) == -1 ||
 	    get_string(obj, "failure_msg", &st->failure_msg) == -1 ||
+	    get_string(obj, "deploy_failure", &st->deploy_failure) == -1 ||
 	    get_time(obj, "last_failure", &st->last_failure) == -1 ||
 	    get_time(obj, "next_try", &st->next_try) == -1 ||
 	    get_time(obj, "failures", &failures) == -1 ||
@@ -1064,13 +1065,15 @@ store_state_save(const char *state_dir, const char *name,
 
 	if (own_path(state_dir, name, "json", path, sizeof(path)) == -1)
 		return -1;
-	return save_json(path, json_pack("{s:s?, s:I, s:s?, s:I, s:I, s:b}",
+	return save_json(path, json_pack("{s:s?, s:I, s:s?, s:I, s:I, s:b, "
+	    "s:s?}",
 	    "order_url", st->order_url,
 	    "last_failure", (json_int_t)st->last_failure,
 	    "failure_msg", st->failure_msg,
 	    "failures", (json_int_t)st->failures,
 	    "next_try", (json_int_t)st->next_try,
-	    "deploy_pending", st->deploy_pending));
+	    "deploy_pending", st->deploy_pending,
+	    "deploy_failure", st->deploy_failure));
 }
 
 void
@@ -1078,6 +1081,7 @@ store_state_free(struct store_state *st)
 {
 	free(st->order_url);
 	free(st->failure_msg);
+	free(st->deploy_failure);
 	memset(st, 0, sizeof(*st));
 }
 

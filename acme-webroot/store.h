@@ -132,6 +132,7 @@ struct store_state {
 	unsigned	 failures;	/* failed attempts in a row */
 	time_t		 next_try;	/* renew waits until then */
 	bool		 deploy_pending;	/* deploy hook still owed */
+	char		*deploy_failure;	/* why it failed, or NULL */
 };
 
 /*

@@ -14,6 +14,13 @@
 #   aw_version STATE NAME       N of the archive file live/NAME points at
 #   count_accepts PORT FILE     a TLS-less listener on 127.0.0.1:PORT that
 #                               appends a line to FILE per connection
+#   aw_counting_ca FILE         points the directory of configuration FILE
+#                               at a count_accepts listener;
+#                               aw_ca_contacts then prints how many
+#                               connections it took since
+#
+#   SITE_AT                     "site: https://[^ ]*", an ERE for the
+#                               start of site's messages about a URL
 #
 # With the fake CA started as `start_fakeca CA` (it validates nothing
 # unless told to, so no site is needed):
@@ -113,6 +120,23 @@ PY
 	track_pid $!
 	wait_port "$1"
 }
+
+aw_counting_ca() {
+	local port
+	port=$(free_port)
+	AW_ACCEPTS=$T/accepts.$port
+	count_accepts "$port" "$AW_ACCEPTS"
+	# wait_port's own probe is counted too.
+	wait_until 5 test -s "$AW_ACCEPTS"
+	sed -i "s#^directory = .*#directory = https://127.0.0.1:$port/dir#" \
+	    "$1"
+	AW_ACCEPTS_BEFORE=$(wc -l <"$AW_ACCEPTS")
+}
+
+aw_ca_contacts() {
+	echo $(($(wc -l <"$AW_ACCEPTS") - AW_ACCEPTS_BEFORE))
+}
+SITE_AT='site: https://[^ ]*'
 
 aw_live_id() {
 	aw_live_serial "$STATE" site

@@ -15,12 +15,14 @@ start_fakeca CA
 # and siblings are below $T/TAG too.
 aw_fakeca_site token "timeout = 20"
 touch "$T/token/stamp"
+refused="challenge token missing or not base64url"
 for value in ../../x ../../../x .. . a/b /x '' x.y "$(printf 'a%.0s' {1..300})"
 do
 	try "token '${value:0:20}' is refused before anything is written"
 	aw_faults "name=token,value=$value"
 	assert_status 1 "$AW" -c "$CONF" issue site
-	assert_grep "site: https://[^ ]*/authz/[0-9]+: a-token\.example\.test: challenge token missing or not base64url" "$ERR"
+	assert_grep "$SITE_AT/authz/[0-9]+: a-token\.example\.test: $refused" \
+	    "$ERR"
 	assert_eq "$(fakeca_ctl CA /count/chall)" 0
 	aw_kept
 	assert_eq "$(find "$T/token" -path "$STATE" -prune -o \
@@ -40,16 +42,20 @@ for kind in dir new-order authz order; do
 	aw_kept
 	cp "$ERR" "$T/http-$kind.err"
 done
-assert_grep "site: https://[^ ]*/dir: directory has no https URL for newNonce" "$T/http-dir.err"
-assert_grep "site: https://[^ ]*/new-order: no https order URL in Location" "$T/http-new-order.err"
-assert_grep "site: https://[^ ]*/authz/[0-9]+: a-http-authz\.example\.test: challenge URL missing or not https" "$T/http-authz.err"
-assert_grep "site: https://[^ ]*/order/[0-9]+: order has no https finalize URL" "$T/http-order.err"
+assert_grep "$SITE_AT/dir: directory has no https URL for newNonce" \
+    "$T/http-dir.err"
+assert_grep "$SITE_AT/new-order: no https order URL in Location" \
+    "$T/http-new-order.err"
+assert_grep "$SITE_AT/authz/[0-9]+: a-http-authz[.a-z]*: challenge URL" \
+    "$T/http-authz.err"
+assert_grep "$SITE_AT/order/[0-9]+: order has no https finalize URL" \
+    "$T/http-order.err"
 
 try "a certificate URL over http:// is not fetched"
 aw_fakeca_site http-cert "timeout = 20"
 aw_faults 'name=http-url,on=order,skip=1'
 assert_status 1 "$AW" -c "$CONF" issue site
-assert_grep "site: https://[^ ]*/order/[0-9]+: valid order without an https certificate URL" "$ERR"
+assert_grep "$SITE_AT/order/[0-9]+: valid order without an https cert" "$ERR"
 assert_eq "$(fakeca_ctl CA /count/cert)" 0
 aw_kept
 
@@ -59,7 +65,8 @@ aw_faults 'name=badjson,on=authz,times=1'
 assert_status 1 "$AW" -c "$CONF" issue site
 aw_faults 'name=http-url,on=order'
 assert_status 1 "$AW" -c "$CONF" issue site
-assert_grep "site: https://[^ ]*/order/[0-9]+: order lists an authorization that is not an https URL" "$ERR"
+assert_grep "$SITE_AT/order/[0-9]+: order lists an authorization that is not" \
+    "$ERR"
 assert_eq "$(fakeca_ctl CA /count/new-order)" 0
 assert_eq "$(fakeca_ctl CA /count/authz)" 0
 aw_kept

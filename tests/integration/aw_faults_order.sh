@@ -18,7 +18,10 @@ aw_fakeca_site invalid "timeout = 20"
 aw_faults 'name=invalid'
 assert_status 1 "$AW" -c "$CONF" issue site
 for n in a b; do
-	assert_grep "site: https://[^ ]*/authz/[0-9]+: $n-invalid\.example\.test: unauthorized: fetching http://$n-invalid\.example\.test/\.well-known/acme-challenge/[A-Za-z0-9_-]+: the CA was told to refuse it" "$ERR"
+	name="$n-invalid\.example\.test"
+	url="http://$name/\.well-known/acme-challenge/[A-Za-z0-9_-]+"
+	assert_grep "$SITE_AT/authz/[0-9]+: $name: unauthorized: .* $url" \
+	    "$ERR"
 done
 assert_eq "$(fakeca_ctl CA /count/finalize)" 0
 aw_kept
@@ -30,8 +33,9 @@ try "an order switched to invalid gives up with the CA's reason"
 aw_fakeca_site switched "timeout = 20"
 aw_faults 'name=invalid,on=order'
 assert_status 1 "$AW" -c "$CONF" issue site
-assert_grep "site: https://[^ ]*/order/[0-9]+: order is invalid" "$ERR"
-assert_grep "site: https://[^ ]*/order/[0-9]+: serverInternal: the order was abandoned" "$ERR"
+assert_grep "$SITE_AT/order/[0-9]+: order is invalid" "$ERR"
+assert_grep "$SITE_AT/order/[0-9]+: serverInternal: the order was abandoned" \
+    "$ERR"
 assert_eq "$(fakeca_ctl CA /count/finalize)" 0
 aw_kept
 
@@ -42,7 +46,7 @@ stuck() {
 	aw_faults "$2"
 	aw_timed 1 "$AW" -c "$CONF" issue site
 	assert test "$MS" -lt 8000
-	assert_grep "site: https://[^ ]*/$3/[0-9]+: still \"$4\" when time ran out" "$ERR"
+	assert_grep "$SITE_AT/$3/[0-9]+: still \"$4\" when time ran out" "$ERR"
 	aw_kept
 }
 
@@ -68,7 +72,8 @@ aw_fakeca_site hour "timeout = 20"
 aw_faults 'name=processing,retry_after=3600'
 aw_timed 1 "$AW" -c "$CONF" issue site
 assert test "$MS" -lt 5000
-assert_grep "site: https://[^ ]*/order/[0-9]+: still \"processing\" when time ran out" "$ERR"
+assert_grep "$SITE_AT/order/[0-9]+: still \"processing\" when time ran out" \
+    "$ERR"
 aw_kept
 
 try "Retry-After on answers that need no wait does no harm"

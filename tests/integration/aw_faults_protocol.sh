@@ -43,23 +43,26 @@ for kind in new-order finalize; do
 	run "$AW" -c "$CONF" issue site
 	failed_cleanly
 	assert_eq "$(fakeca_ctl CA /count/$kind)" 21
-	assert_grep "site: https://[^ ]*/$kind[/0-9]*: badNonce: JWS has an invalid nonce" "$ERR"
+	assert_grep "$SITE_AT/$kind[/0-9]*: badNonce: JWS has an invalid" \
+	    "$ERR"
 done
 
+not_json="answer is not a JSON object"
 for kind in new-order authz chall order finalize; do
+	at="$SITE_AT/$kind[/0-9]*"
 	try "broken JSON from $kind is an error naming the URL"
 	aw_fakeca_site "json-$kind"
 	aw_faults "name=badjson,on=$kind"
 	run "$AW" -c "$CONF" issue site
 	failed_cleanly
-	assert_grep "site: https://[^ ]*/$kind[/0-9]*: answer is not a JSON object \(HTTP 200, application/json\)" "$ERR"
+	assert_grep "$at: $not_json \(HTTP 200, application/json\)" "$ERR"
 
 	try "an HTML page from $kind likewise"
 	aw_fakeca_site "html-$kind"
 	aw_faults "name=html,on=$kind"
 	run "$AW" -c "$CONF" issue site
 	failed_cleanly
-	assert_grep "site: https://[^ ]*/$kind[/0-9]*: answer is not a JSON object \(HTTP 200, text/html\): <html>" "$ERR"
+	assert_grep "$at: $not_json \(HTTP 200, text/html\): <html>" "$ERR"
 done
 
 try "an HTML error page is shown with its status"
@@ -67,14 +70,15 @@ aw_fakeca_site html-403
 aw_faults 'name=html,on=authz,code=403'
 run "$AW" -c "$CONF" issue site
 failed_cleanly
-assert_grep "site: https://[^ ]*/authz/[0-9]+: request refused \(HTTP 403, text/html\): <html>" "$ERR"
+assert_grep "$SITE_AT/authz/[0-9]+: request refused \(HTTP 403, text/html\)" \
+    "$ERR"
 
 try "broken JSON or HTML as the directory makes the CA unusable"
 for fault in badjson html; do
 	aw_faults "name=$fault,on=dir"
 	run "$AW" -c "$CONF" issue site
 	failed_cleanly
-	assert_grep "site: https://[^ ]*/dir: directory is not JSON" "$ERR"
+	assert_grep "$SITE_AT/dir: directory is not JSON" "$ERR"
 done
 
 try "broken JSON or HTML as the certificate is not stored"
@@ -83,7 +87,8 @@ for fault in badjson html; do
 	aw_faults "name=$fault,on=cert"
 	run "$AW" -c "$CONF" issue site
 	failed_cleanly
-	assert_grep "site: https://[^ ]*/cert/[0-9]+: unexpected text instead of a PEM certificate" "$ERR"
+	assert_grep "$SITE_AT/cert/[0-9]+: unexpected text instead of a PEM" \
+	    "$ERR"
 done
 
 try "the failure is remembered with the URL"

@@ -23,13 +23,20 @@ for kind in dir nonce new-order authz chall order finalize cert; do
 	assert_status 0 "$AW" -c "$CONF" issue site
 	assert_grep "^site: issued version [0-9]+ " "$OUT"
 	assert_eq "$(cat "$ERR")" ""
-	assert_eq "$(fakeca_ctl CA /faults)" "name=503,on=$kind,times=1 (times left 0)"
+	assert_eq "$(fakeca_ctl CA /faults)" \
+	    "name=503,on=$kind,times=1 (times left 0)"
 done
 
 try "a connection dropped while the directory is read is retried"
 aw_faults 'name=drop,on=dir,times=2'
 assert_status 0 "$AW" -c "$CONF" issue site
 assert_eq "$(fakeca_ctl CA /count/dir)" 3
+
+try "an answer that stalls, then drops, is retried"
+aw_faults 'name=stall,on=finalize,times=1,secs=2'
+aw_timed 0 "$AW" -c "$CONF" issue site
+assert test "$MS" -ge 2000
+assert_eq "$(fakeca_ctl CA /count/finalize)" 2
 
 try "503s are retried after 1 s, then 2 s, each with a fresh nonce"
 aw_faults 'name=503,on=new-order,times=2'
@@ -60,7 +67,8 @@ try "a Retry-After beyond the timeout ends the certificate at once"
 aw_faults 'name=503,on=new-order,retry_after=3600'
 aw_timed 1 "$AW" -c "$CONF" issue site
 assert test "$MS" -lt 3000
-assert_grep "site: https://[^ ]*/new-order: HTTP 503, serverInternal: the CA is unavailable, try later \(gave up after 1 try\)$" "$ERR"
+assert_grep "$SITE_AT/new-order: HTTP 503, serverInternal: the CA is" "$ERR"
+assert_grep "/new-order: .*, try later \(gave up after 1 try\)$" "$ERR"
 assert_eq "$(fakeca_ctl CA /count/new-order)" 1
 aw_kept
 
@@ -68,7 +76,7 @@ try "endless 503s end with the timeout, naming the first error"
 aw_faults 'name=503,on=new-order,times=1' 'name=drop,on=new-order'
 aw_timed 1 "$AW" -c "$CONF" issue site
 assert test "$MS" -lt 8000
-assert_grep "/new-order: HTTP 503, serverInternal: .*\(gave up after [0-9]+ tries\)" "$ERR"
+assert_grep "/new-order: HTTP 503, serverInternal: .*\(gave up after" "$ERR"
 assert_no_grep "Empty reply" "$ERR"
 assert_eq "$(cat "$OUT")" ""
 aw_kept
@@ -79,7 +87,7 @@ for kind in dir nonce new-order authz chall finalize cert; do
 	aw_faults "name=stall,on=$kind"
 	aw_timed 1 "$AW" -c "$CONF" issue site
 	assert test "$MS" -lt 8000
-	assert_grep "site: https://[^ ]*/$kind[/0-9]*: .*timed out" "$ERR"
+	assert_grep "$SITE_AT/$kind[/0-9]*: .*timed out" "$ERR"
 	aw_kept
 done
 
@@ -87,7 +95,7 @@ try "connections dropped on every POST end likewise"
 aw_faults 'name=drop,on=post'
 aw_timed 1 "$AW" -c "$CONF" issue site
 assert test "$MS" -lt 8000
-assert_grep "site: https://[^ ]*/new-order: Empty reply from server" "$ERR"
+assert_grep "$SITE_AT/new-order: Empty reply from server" "$ERR"
 aw_kept
 
 try "once the CA answers again, the next run gets version 2"

@@ -44,10 +44,21 @@ sed -i 's/^exit .*/exit 3/' "$T/deploy.sh"
 assert_status 1 "$AW" -c "$T/aw.ini" issue good
 assert_grep "exit.* 3" "$ERR"
 assert_grep "deploy_hook: deploy says hello" "$ERR"
+
+try "its output comes before the line that says it failed"
+said=$(grep -n "deploy says hello" "$ERR" | cut -d: -f1)
+failed=$(grep -n "exited with status 3" "$ERR" | cut -d: -f1)
+assert test "$said" -lt "$failed"
+
+try "renew runs it again; status shows it failing and why"
 assert_status 1 "$AW" -c "$T/aw.ini" renew good
 assert_eq "$(wc -l <"$T/deploy.log")" 3
 assert_status 1 "$AW" -c "$T/aw.ini" status good
-assert_grep "^good +failing" "$OUT"
+assert_grep "^good +failing .*deploy hook failed: .*exited with status 3" \
+    "$OUT"
+assert_status 1 "$AW" -c "$T/aw.ini" status --json good
+assert_grep '"last_failure": "deploy hook failed: .*status 3"' "$OUT"
+assert_grep '"deploy_pending": true' "$OUT"
 
 try "once it succeeds it is no longer owed"
 sed -i 's/^exit .*/exit 0/' "$T/deploy.sh"
@@ -55,6 +66,8 @@ assert_status 0 "$AW" -c "$T/aw.ini" renew good
 assert_eq "$(wc -l <"$T/deploy.log")" 4
 assert_status 0 "$AW" -c "$T/aw.ini" renew good
 assert_eq "$(wc -l <"$T/deploy.log")" 4
+assert_status 0 "$AW" -c "$T/aw.ini" status --json good
+assert_grep '"last_failure": null' "$OUT"
 
 try "a second run exits 75 naming the pid that holds the lock"
 exec 9>>"$T/state/.acme-webroot.lock"
