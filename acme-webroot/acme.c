@@ -144,6 +144,15 @@ wait_ms(struct acme *acme, long ms, time_t not_before)
 	return wait_until(acme, when);
 }
 
+/* One request, over by the deadline however slowly the CA answers. */
+static int
+request(struct acme *acme, const char *method, const char *url,
+    const char *body, const char *accept, struct http_response *h)
+{
+	http_set_deadline(acme->http, acme->deadline);
+	return http_request(acme->http, method, url, body, accept, h);
+}
+
 static const char *
 dir_url(struct acme *acme, const char *name)
 {
@@ -159,8 +168,8 @@ fresh_nonce(struct acme *acme)
 	int			 tries;
 
 	for (tries = 0; tries <= ACME_RETRY_MAX; tries++) {
-		if (http_request(acme->http, "HEAD", url, NULL, NULL,
-		    &h) == 0 && h.nonce != NULL) {
+		if (request(acme, "HEAD", url, NULL, NULL, &h) == 0 &&
+		    h.nonce != NULL) {
 			acme->nonce = h.nonce;
 			h.nonce = NULL;
 			http_response_clear(&h);
@@ -228,6 +237,29 @@ judge(struct acme *acme, const char *url, struct reply *r, int *badnonce,
 }
 
 /*
+ * "HTTP 503", and the CA's problem when it sent one: what an answer
+ * that was retried is reported as once the retries are spent.
+ */
+static char *
+describe_answer(const struct reply *r)
+{
+	const char	*type = json_str(r->json, "type");
+	const char	*detail = json_str(r->json, "detail");
+	char		*etype, *edetail, *text;
+
+	etype = log_escape(type, type ? strlen(type) : 0, 200);
+	edetail = log_escape(detail, detail ? strlen(detail) : 0, 1000);
+	if (asprintf(&text, "HTTP %ld%s%s%s%s", r->http.status,
+	    type != NULL ? ", " : "", type != NULL ? short_type(etype) : "",
+	    type != NULL && detail != NULL ? ": " : "",
+	    type != NULL && detail != NULL ? edetail : "") < 0)
+		text = NULL;
+	log_escape_free(etype);
+	log_escape_free(edetail);
+	return text;
+}
+
+/*
  * One signed POST, with its retries.  payload NULL is POST-as-GET.
  * On success r holds the answer, its body parsed when it is JSON.
  */
@@ -252,8 +284,8 @@ post(struct acme *acme, const char *url, const char *payload,
 		if (jws == NULL)
 			break;
 
-		if (http_request(acme->http, "POST", url, jws, accept,
-		    &r->http) == -1) {
+		if (request(acme, "POST", url, jws, accept, &r->http) ==
+		    -1) {
 			verdict = http_transient(acme->http) ? 2 : -1;
 			if (verdict == -1)
 				log_err("%s: %s", url,
@@ -267,9 +299,8 @@ post(struct acme *acme, const char *url, const char *payload,
 			    NULL);
 			verdict = judge(acme, url, r, &badnonce,
 			    &reregistered);
-			if (verdict == 2 && first == NULL &&
-			    asprintf(&first, "HTTP %ld", r->http.status) < 0)
-				first = NULL;
+			if (verdict == 2 && first == NULL)
+				first = describe_answer(r);
 		}
 		free(jws);
 		jws = NULL;
@@ -283,8 +314,9 @@ post(struct acme *acme, const char *url, const char *payload,
 			if (++retries > ACME_RETRY_MAX ||
 			    wait_ms(acme, RETRY_FIRST_MS << (retries - 1),
 			    http_retry_after(&r->http, time(NULL))) == -1) {
-				log_err("%s: %s (gave up after %d tries)",
-				    url, first ? first : "failed", retries);
+				log_err("%s: %s (gave up after %d tr%s)", url,
+				    first ? first : "failed", retries,
+				    retries == 1 ? "y" : "ies");
 				verdict = -1;
 				break;
 			}
@@ -293,8 +325,13 @@ post(struct acme *acme, const char *url, const char *payload,
 		}
 	}
 	free(first);
-	if (verdict != 0)
+	if (verdict != 0) {
+		/* A refusal may come from a front end whose nonces the CA
+		 * does not know: the next request starts with a fresh one. */
+		free(acme->nonce);
+		acme->nonce = NULL;
 		reply_clear(r);
+	}
 	return verdict == 0 ? 0 : -1;
 }
 
@@ -347,7 +384,7 @@ acme_open(struct acme *acme, struct http_client *http,
 
 	log_info("GET %s", directory_url);
 	for (tries = 0; ; tries++) {
-		if (http_request(http, "GET", directory_url, NULL, NULL,
+		if (request(acme, "GET", directory_url, NULL, NULL,
 		    &h) == 0 && h.status == 200)
 			break;
 		if (tries >= ACME_RETRY_MAX || (h.status != 0 &&

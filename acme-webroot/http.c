@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -15,6 +16,7 @@
 #define HEADER_MAX	4096	/* longest header value kept */
 #define CONNECT_SECS	30L
 #define TRANSFER_SECS	120L
+#define LATE_MS		1000L	/* a transfer started past the deadline */
 
 struct http_client {
 	CURL			*curl;
@@ -23,6 +25,7 @@ struct http_client {
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			 error[CURL_ERROR_SIZE + 64];
 	CURLcode		 last;		/* of the last transfer */
+	time_t			 deadline;	/* 0, or no transfer after */
 };
 
 static size_t
@@ -194,6 +197,34 @@ http_free(struct http_client *c)
 	free(c);
 }
 
+void
+http_set_deadline(struct http_client *c, time_t when)
+{
+	c->deadline = when;
+}
+
+/* The fixed transfer limit, shortened to what is left of the time. */
+static int
+limit_time(struct http_client *c, const char *url)
+{
+	long		 ms = TRANSFER_SECS * 1000L, left;
+	CURLcode	 rc;
+
+	if (c->deadline != 0) {
+		left = (long)(c->deadline - time(NULL)) * 1000L;
+		if (left < LATE_MS)
+			left = LATE_MS;
+		if (left < ms)
+			ms = left;
+	}
+	if ((rc = curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, ms)) !=
+	    CURLE_OK) {
+		log_err("%s: libcurl setup: %s", url, curl_easy_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 http_error(const struct http_client *c)
 {
@@ -274,7 +305,8 @@ http_request(struct http_client *c, const char *method, const char *url,
 		if ((headers = curl_slist_append(NULL, line)) == NULL)
 			goto nomem;
 	}
-	if (set_method(c, method, body, &headers) == -1)
+	if (set_method(c, method, body, &headers) == -1 ||
+	    limit_time(c, url) == -1)
 		goto out;
 	if ((rc = curl_easy_setopt(c->curl, CURLOPT_URL, url)) != CURLE_OK ||
 	    (rc = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers)) !=

@@ -38,6 +38,15 @@ struct http_client	*http_new(const char *ca_bundle,
 			    volatile sig_atomic_t *stop);
 void			 http_free(struct http_client *client);
 
+/*
+ * Later transfers end by when (a time(2) value; 0 lifts the bound), so
+ * that a CA that accepts a connection and then says nothing cannot hold
+ * a certificate past its timeout.  A transfer that starts after when
+ * still gets a second, for the requests that explain a failure.
+ */
+void			 http_set_deadline(struct http_client *client,
+			    time_t when);
+
 /* Why the last request failed, for messages. */
 const char		*http_error(const struct http_client *client);
 

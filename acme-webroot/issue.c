@@ -480,10 +480,16 @@ note_failure(struct run *run, struct session *s, struct cert_conf *cc,
     struct store_state *st)
 {
 	time_t	 now = time(NULL), later = 0;
+	char	 when[32];
 
 	if (s != NULL && acme_problem_is(&s->acme, "rateLimited")) {
 		later = s->acme.retry_after ? s->acme.retry_after : now + 3600;
 		s->limited_until = later;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+		    gmtime(&later));
+		log_err("%s rate-limits this account until %s%s",
+		    s->directory, when, s->acme.retry_after ? "" :
+		    " (it gave no time: one hour assumed)");
 	}
 	store_state_failed(st, now, log_first_error() ?
 	    log_first_error() : "failed", later);
@@ -515,6 +521,52 @@ renew_due(struct run *run, struct cert_conf *cc, struct store_state *st,
 	return -1;
 }
 
+/* Whether the key of the order in flight is the live certificate's. */
+static bool
+pending_key_is_live(const struct cert_conf *cc)
+{
+	struct store_files	 f;
+	STACK_OF(X509)		*chain;
+	EVP_PKEY		*key;
+	char			*pem = NULL;
+	size_t			 len = 0;
+	bool			 live = false;
+
+	if (store_pending_key_get(cc->state_dir, cc->name, &pem, &len) != 0)
+		return false;
+	key = key_from_pem(pem, len, "pending key");
+	free_secret(pem, len);
+	if (key != NULL && store_read_live(cc->state_dir, cc->name, &f) == 0) {
+		chain = pem_chain_parse(f.cert, f.cert_len, "cert.pem");
+		live = chain != NULL &&
+		    key_matches_cert(key, sk_X509_value(chain, 0));
+		sk_X509_pop_free(chain, X509_free);
+		store_files_free(&f);
+	}
+	EVP_PKEY_free(key);
+	return live;
+}
+
+/*
+ * An order left in flight while the live version is good is over: a
+ * run was killed either before it installed the order's certificate,
+ * or after, before it could record that the deploy hook is owed.  The
+ * order's key tells which.
+ */
+static void
+forget_stale_order(const struct cert_conf *cc, struct store_state *st)
+{
+	if (pending_key_is_live(cc)) {
+		log_info("%s: installed by an interrupted run; its deploy "
+		    "hook is owed", st->order_url);
+		st->deploy_pending = true;
+	}
+	free(st->order_url);
+	st->order_url = NULL;
+	store_pending_key_forget(cc->state_dir, cc->name);
+	store_state_save(cc->state_dir, cc->name, st);
+}
+
 int
 cert_renew(struct run *run, struct cert_conf *cc)
 {
@@ -541,14 +593,8 @@ cert_renew(struct run *run, struct cert_conf *cc)
 		    gmtime(&info.renew_at));
 		log_info("not due before %s", conf);
 		rc = 0;
-		/* An order left in flight while the live version is good
-		 * was installed by a run killed before it could say so. */
-		if (st.order_url != NULL) {
-			free(st.order_url);
-			st.order_url = NULL;
-			store_pending_key_forget(cc->state_dir, cc->name);
-			store_state_save(cc->state_dir, cc->name, &st);
-		}
+		if (st.order_url != NULL)
+			forget_stale_order(cc, &st);
 	}
 
 	/* A deploy hook that failed once is owed until it succeeds. */

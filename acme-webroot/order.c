@@ -112,6 +112,29 @@ explain_authz(const char *authz_url, json_t *authz)
 	log_escape_free(ename);
 }
 
+/* Fetches the authorizations at urls, but skip, and explains each
+ * that is not valid. */
+static void
+explain_authzs(struct acme *acme, json_t *urls, const char *skip)
+{
+	json_t		*item, *authz;
+	const char	*url;
+	size_t		 i;
+
+	json_array_foreach(urls, i, item) {
+		url = json_string_value(item);
+		if (!http_url_is_https(url) ||
+		    (skip != NULL && strcmp(url, skip) == 0))
+			continue;
+		if (acme_fetch(acme, url, &authz) == 0) {
+			if (strcmp(json_str(authz, "status") ?: "",
+			    "valid") != 0)
+				explain_authz(url, authz);
+			json_decref(authz);
+		}
+	}
+}
+
 /* Writes the token file of one pending authorization. */
 static int
 prepare_challenge(struct acme *acme, const struct cert_conf *cc,
@@ -165,8 +188,8 @@ out:
 
 /* Fetches every authorization, answers the pending ones, waits. */
 static int
-authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
-    struct webroot_set *set)
+authorize(struct acme *acme, const struct cert_conf *cc,
+    const char *order_url, json_t *order, struct webroot_set *set)
 {
 	json_t		*urls = json_object_get(order, "authorizations");
 	json_t		*authz = NULL, *done;
@@ -176,7 +199,7 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	int		 rc = -1;
 
 	if (!json_is_array(urls) || json_array_size(urls) == 0) {
-		log_err("order without authorizations");
+		log_err("%s: order without authorizations", order_url);
 		return -1;
 	}
 	if ((ans = calloc(json_array_size(urls), sizeof(*ans))) == NULL)
@@ -186,8 +209,8 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	for (i = 0; i < json_array_size(urls); i++) {
 		url = json_string_value(json_array_get(urls, i));
 		if (!http_url_is_https(url)) {
-			log_err("order lists an authorization that is not "
-			    "an https URL");
+			log_err("%s: order lists an authorization that is "
+			    "not an https URL", order_url);
 			goto out;
 		}
 		/* A fetch that fails leaves authz as it was: not the one
@@ -222,8 +245,11 @@ authorize(struct acme *acme, const struct cert_conf *cc, json_t *order,
 			goto out;
 		status = json_str(done, "status");
 		if (strcmp(status, "valid") != 0) {
+			/* The CA's reason for this name first: that one is
+			 * remembered; then every other name that failed. */
 			explain_authz(ans[i].authz_url, done);
 			json_decref(done);
+			explain_authzs(acme, urls, ans[i].authz_url);
 			goto out;
 		}
 		json_decref(done);
@@ -241,25 +267,10 @@ out:
 static void
 explain_order(struct acme *acme, const char *order_url, json_t *order)
 {
-	json_t		*urls = json_object_get(order, "authorizations");
-	json_t		*authz;
-	const char	*url;
-	size_t		 i;
-
 	log_err("%s: order is invalid", order_url);
 	if (json_object_get(order, "error") != NULL)
 		acme_log_problem(order_url, json_object_get(order, "error"));
-	json_array_foreach(urls, i, authz) {
-		url = json_string_value(authz);
-		if (!http_url_is_https(url))
-			continue;
-		if (acme_fetch(acme, url, &authz) == 0) {
-			if (strcmp(json_str(authz, "status") ?: "",
-			    "valid") != 0)
-				explain_authz(url, authz);
-			json_decref(authz);
-		}
-	}
+	explain_authzs(acme, json_object_get(order, "authorizations"), NULL);
 }
 
 /* The key of the order in flight, or a new one saved before use. */
@@ -325,8 +336,9 @@ out:
 
 /* Downloads the chain and checks it before anything is stored. */
 static int
-download(struct acme *acme, const struct cert_conf *cc, json_t *order,
-    EVP_PKEY *key, struct store_files *f)
+download(struct acme *acme, const struct cert_conf *cc,
+    const char *order_url, json_t *order, EVP_PKEY *key,
+    struct store_files *f)
 {
 	const char	*url = json_str(order, "certificate");
 	STACK_OF(X509)	*chain = NULL;
@@ -335,7 +347,8 @@ download(struct acme *acme, const struct cert_conf *cc, json_t *order,
 	int		 rc = -1;
 
 	if (!http_url_is_https(url)) {
-		log_err("valid order without an https certificate URL");
+		log_err("%s: valid order without an https certificate URL",
+		    order_url);
 		return -1;
 	}
 	if (acme_download(acme, url, &pem, &len) == -1)
@@ -401,7 +414,12 @@ new_order(struct acme *acme, const struct cert_conf *cc,
 	st->order_url = url;
 	/* A fresh order gets a fresh key. */
 	store_pending_key_forget(cc->state_dir, cc->name);
-	return store_state_save(cc->state_dir, cc->name, st);
+	if (store_state_save(cc->state_dir, cc->name, st) == -1) {
+		json_decref(*order);
+		*order = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Drives the order to "ready" through its authorizations. */
@@ -414,7 +432,7 @@ prove(struct acme *acme, const struct cert_conf *cc, const char *url,
 
 	if ((set = webroot_set_new(cc->state_dir, cc->name)) == NULL)
 		return -1;
-	rc = authorize(acme, cc, *order, set);
+	rc = authorize(acme, cc, url, *order, set);
 	if (webroot_remove_all(set) == -1)
 		rc = -1;
 	webroot_set_free(set);
@@ -464,7 +482,7 @@ order_obtain(struct acme *acme, const struct cert_conf *cc,
 	}
 	if (key == NULL && (key = order_key(cc, false)) == NULL)
 		goto out;
-	rc = download(acme, cc, order, key, files);
+	rc = download(acme, cc, st->order_url, order, key, files);
 out:
 	EVP_PKEY_free(key);
 	json_decref(order);

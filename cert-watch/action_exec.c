@@ -20,6 +20,10 @@
 
 #define LINE_MAX_LEN	1024
 #define TAIL_LINES	10
+/* Without a pidfd (pidfd_open is ENOSYS before Linux 5.3, under some
+ * seccomp filters and under valgrind), how often the exit is looked
+ * for. */
+#define EXIT_POLL_MS	50
 
 extern char **environ;
 
@@ -187,12 +191,25 @@ output_done(const struct action *a, struct output *o, bool failed)
 	}
 }
 
+/* Whether the child pid has exited; it is left for reap() to wait on. */
+static bool
+child_exited(pid_t pid)
+{
+	siginfo_t	 si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si,
+	    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 /*
- * Relays the child's output until it exits (its pidfd turns readable)
- * or the deadline passes.  Returns 0, or -1 on timeout.
+ * Relays the child's output until it exits (its pidfd turns readable,
+ * or, with pidfd -1, waitid says so) or the deadline passes.  Returns
+ * 0, or -1 on timeout.
  */
 static int
-relay(const struct action *a, struct output *o, int out, int pidfd)
+relay(const struct action *a, struct output *o, int out, int pidfd,
+    pid_t pid)
 {
 	struct pollfd	 fds[2] = { { out, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
 	ssize_t		 r;
@@ -203,9 +220,12 @@ relay(const struct action *a, struct output *o, int out, int pidfd)
 	for (;;) {
 		if ((left = deadline - action_now_ms()) <= 0)
 			break;
+		if (pidfd == -1 && left > EXIT_POLL_MS)
+			left = EXIT_POLL_MS;
 		if (poll(fds, 2, (int)left) == -1 && errno != EINTR)
 			break;
-		exited = exited || (fds[1].revents & POLLIN);
+		exited = exited || (pidfd != -1 ?
+		    (fds[1].revents & POLLIN) != 0 : child_exited(pid));
 		r = read(out, o->buf + o->len, LINE_MAX_LEN - o->len);
 		if (r > 0) {
 			o->len += (size_t)r;
@@ -275,11 +295,12 @@ run_command(const struct action *a, const struct changed_cert *certs,
 	setpgid(pid, pid);
 	close(pipefd[1]);
 	pipefd[1] = -1;
-	if ((pidfd = pidfd_open(pid, 0)) == -1) {
+	/* Without pidfds at all, the exit is polled for instead. */
+	if ((pidfd = pidfd_open(pid, 0)) == -1 && errno != ENOSYS) {
 		log_err("action %s: pidfd_open: %s", a->name,
 		    strerror(errno));
 		killed = true;
-	} else if (relay(a, &o, pipefd[0], pidfd) == -1) {
+	} else if (relay(a, &o, pipefd[0], pidfd, pid) == -1) {
 		log_err("action %s: %s: still running after %u ms, killed",
 		    a->name, a->command, action_timeout_ms(a));
 		killed = true;

@@ -101,6 +101,10 @@ state_load(const char *path, struct state **out)
 		log_err("%s: out of memory", path);
 		return -1;
 	}
+
+	/* cert-watch alone writes it: a temporary file beside it is what
+	 * a kill during a save left, never a write in progress. */
+	remove_stale_temps(path);
 	rc = read_file(path, STATE_MAX_SIZE, &text, NULL);
 	if (rc < 0)
 		return rc;

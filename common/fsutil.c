@@ -1,9 +1,11 @@
 /*
  * Atomic file replacement and bounded reads.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "failpoint.h"
 #include "fsutil.h"
 #include "log.h"
 
@@ -34,11 +37,13 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+#define TEMP_HEX	8
+
 /* A temporary name that no other writer picks: ".NAME.XXXXXXXX". */
 static int
 temp_name(char *out, size_t size, const char *name)
 {
-	unsigned char	 rnd[4];
+	unsigned char	 rnd[TEMP_HEX / 2];
 	int		 n;
 
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
@@ -46,6 +51,21 @@ temp_name(char *out, size_t size, const char *name)
 	n = snprintf(out, size, ".%s.%02x%02x%02x%02x", name,
 	    rnd[0], rnd[1], rnd[2], rnd[3]);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Whether entry is a name temp_name() made for name. */
+static bool
+is_temp_of(const char *entry, const char *name)
+{
+	size_t	 len = strlen(name), i;
+
+	if (entry[0] != '.' || strncmp(entry + 1, name, len) != 0 ||
+	    entry[len + 1] != '.' || strlen(entry + len + 2) != TEMP_HEX)
+		return false;
+	for (i = len + 2; entry[i] != '\0'; i++)
+		if (strchr("0123456789abcdef", entry[i]) == NULL)
+			return false;
+	return true;
 }
 
 int
@@ -89,6 +109,7 @@ atomic_write_at(int dirfd, const char *dirpath, const char *name,
 		goto out;
 	}
 	fd = -1;
+	failpoint("atomic-write-before-rename");
 
 	if (renameat(dirfd, tmp, dirfd, name) == -1) {
 		log_err("%s/%s: rename: %s", dirpath, name, strerror(errno));
@@ -109,27 +130,36 @@ out:
 	return rc;
 }
 
+/* The directory of path, allocated, and its last component in *name. */
+static char *
+split_path(const char *path, const char **name)
+{
+	const char	*slash = strrchr(path, '/');
+	char		*dir;
+
+	if (slash == NULL) {
+		dir = strdup(".");
+		*name = path;
+	} else {
+		dir = slash == path ? strdup("/") :
+		    strndup(path, (size_t)(slash - path));
+		*name = slash + 1;
+	}
+	if (dir == NULL)
+		log_err("%s: out of memory", path);
+	return dir;
+}
+
 int
 atomic_write(const char *path, const void *buf, size_t len, mode_t mode,
     gid_t gid)
 {
-	char		*dir = NULL;
-	const char	*slash, *name;
+	char		*dir;
+	const char	*name;
 	int		 dirfd = -1, rc = -1;
 
-	slash = strrchr(path, '/');
-	if (slash == NULL) {
-		dir = strdup(".");
-		name = path;
-	} else {
-		dir = slash == path ? strdup("/") :
-		    strndup(path, (size_t)(slash - path));
-		name = slash + 1;
-	}
-	if (dir == NULL) {
-		log_err("%s: out of memory", path);
+	if ((dir = split_path(path, &name)) == NULL)
 		return -1;
-	}
 
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd == -1) {
@@ -142,6 +172,46 @@ out:
 		close(dirfd);
 	free(dir);
 	return rc;
+}
+
+int
+remove_stale_temps(const char *path)
+{
+	DIR		*d = NULL;
+	struct dirent	*de;
+	char		*dir;
+	const char	*name;
+	int		 n = 0;
+
+	if ((dir = split_path(path, &name)) == NULL)
+		return -1;
+	if ((d = opendir(dir)) == NULL) {
+		n = errno == ENOENT ? 0 : -1;
+		if (n == -1)
+			log_err("%s: open: %s", dir, strerror(errno));
+		goto out;
+	}
+
+	/* Every name is looked at: the leftovers of many kills may lie
+	 * there. */
+	while ((de = readdir(d)) != NULL) {
+		if (!is_temp_of(de->d_name, name))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == -1) {
+			log_err("%s/%s: remove: %s", dir, de->d_name,
+			    strerror(errno));
+			n = -1;
+			goto out;
+		}
+		log_warn("%s/%s: removed, left by a write that was "
+		    "interrupted", dir, de->d_name);
+		n++;
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	return n;
 }
 
 int

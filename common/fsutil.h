@@ -26,6 +26,14 @@ int	 atomic_write(const char *path, const void *buf, size_t len,
 	    mode_t mode, gid_t gid);
 
 /*
+ * Removes the temporary files that atomic_write() of path left behind
+ * when the process was killed before its rename.  Only for a file that
+ * one process alone writes: another writer's file in progress would
+ * go too.  Returns how many were removed, or -1 after logging.
+ */
+int	 remove_stale_temps(const char *path);
+
+/*
  * Reads a whole file of at most max bytes into a NUL-terminated
  * buffer.  Returns 0, -1 after logging, or -ENOENT without logging
  * when the file does not exist (a normal case for state files).
