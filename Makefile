@@ -70,11 +70,25 @@ FUZZ_LINK ?=
 FUZZ_SUPPORT = $(B)/fuzz/lib.o $(FUZZ_MAIN)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all units fuzzers san check deps demo install clean fuzz bench
+.PHONY: all units fuzzers san check deps demo install clean fuzz bench \
+	FORCE
 
 all: $(AW_BIN) $(CW_BIN)
 
 units: $(UNITS)
+
+# What an object is built with.  $(FLAGS) changes when CFLAGS, WERROR
+# (make check's -Werror) or the sanitizer flags do, and every object,
+# unit test and fuzz target depends on it, so that such a change
+# rebuilds them.
+FLAGS	= $(B)/.flags
+FLAGS_NOW = $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(AW_CFLAGS) \
+	$(CW_CFLAGS) $(LDFLAGS)
+
+$(FLAGS): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(subst ','\'',$(FLAGS_NOW))' >$@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(AW_BIN): $(AW_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -84,56 +98,59 @@ $(CW_BIN): $(CW_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CW_LIBS)
 
-$(B)/common/%.o: common/%.c
+$(B)/common/%.o: common/%.c $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(AW_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/acme-webroot/%.o: acme-webroot/%.c
+$(B)/acme-webroot/%.o: acme-webroot/%.c $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot $(AW_CFLAGS) $(ALL_CFLAGS) \
 	    -c -o $@ $<
 
-$(B)/cert-watch/%.o: cert-watch/%.c
+$(B)/cert-watch/%.o: cert-watch/%.c $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Icert-watch $(CW_CFLAGS) $(ALL_CFLAGS) \
 	    -c -o $@ $<
 
-$(B)/unit/aw_%: tests/unit/aw_%.c $(AW_LIB_OBJ) $(COMMON_OBJ)
+$(B)/unit/aw_%: tests/unit/aw_%.c $(AW_LIB_OBJ) $(COMMON_OBJ) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot -Itests/unit $(AW_CFLAGS) \
-	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(AW_LIBS)
+	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(FLAGS),$^) \
+	    $(AW_LIBS)
 
-$(B)/unit/cw_%: tests/unit/cw_%.c $(CW_LIB_OBJ) $(COMMON_OBJ)
+$(B)/unit/cw_%: tests/unit/cw_%.c $(CW_LIB_OBJ) $(COMMON_OBJ) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Icert-watch -Itests/unit $(CW_CFLAGS) \
-	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CW_LIBS)
+	    $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter-out $(FLAGS),$^) \
+	    $(CW_LIBS)
 
-$(B)/unit/common_%: tests/unit/common_%.c $(COMMON_OBJ)
+$(B)/unit/common_%: tests/unit/common_%.c $(COMMON_OBJ) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(AW_CFLAGS) $(ALL_CFLAGS) \
-	    $(LDFLAGS) -o $@ $^ $(AW_LIBS)
+	    $(LDFLAGS) -o $@ $(filter-out $(FLAGS),$^) $(AW_LIBS)
 
 # The answers of the fuzzed CA come from the input, not the network.
 $(B)/fuzz/aw_ca: FUZZ_WRAP = -Wl,--wrap=http_request
 
 fuzzers: $(FUZZERS)
 
-$(B)/fuzz/%.o: tests/fuzz/%.c
+$(B)/fuzz/%.o: tests/fuzz/%.c $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/fuzz/aw_%: tests/fuzz/aw_%.c $(FUZZ_SUPPORT) $(AW_LIB_OBJ) \
-    $(COMMON_OBJ)
+    $(COMMON_OBJ) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Iacme-webroot -Itests/fuzz $(AW_CFLAGS) \
-	    $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) $(FUZZ_WRAP) -o $@ $^ \
-	    $(AW_LIBS)
+	    $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) $(FUZZ_WRAP) -o $@ \
+	    $(filter-out $(FLAGS),$^) $(AW_LIBS)
 
 $(B)/fuzz/cw_%: tests/fuzz/cw_%.c $(FUZZ_SUPPORT) $(CW_LIB_OBJ) \
-    $(COMMON_OBJ)
+    $(COMMON_OBJ) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -Icert-watch -Itests/fuzz $(CW_CFLAGS) \
-	    $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(CW_LIBS)
+	    $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ \
+	    $(filter-out $(FLAGS),$^) $(CW_LIBS)
 
 SAN_MAKE = $(MAKE) B=build-san CFLAGS="-O1 -g $(WERROR)" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -174,12 +191,19 @@ demo: deps all
 bench: deps all
 	bench/run
 
+# The binaries and the systemd units, whose ExecStart= then names the
+# binaries in SBINDIR.  Configurations, the cron file and the nginx
+# snippets are examples to adapt: README says where they go.
 install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(AW_BIN) $(CW_BIN) $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(UNITDIR)
-	install -m 0644 contrib/*.service contrib/*.timer \
-	    $(DESTDIR)$(UNITDIR)/
+	for unit in contrib/*.service; do \
+		dest="$(DESTDIR)$(UNITDIR)/$${unit#contrib/}"; \
+		sed 's|^ExecStart=/usr/local/sbin/|ExecStart=$(SBINDIR)/|' \
+		    "$$unit" >"$$dest" && chmod 0644 "$$dest" || exit 1; \
+	done
+	install -m 0644 contrib/*.timer $(DESTDIR)$(UNITDIR)/
 
 clean:
 	rm -rf build build-san build-fuzz $(AW_BIN) $(CW_BIN)

@@ -10,7 +10,9 @@
 # only on whether they could be measured.
 #
 #   measure LABEL CMD...   runs CMD (output discarded), prints LABEL,
-#                          the wall time and the peak RSS
+#                          the wall and CPU (user + system) times and
+#                          the peak RSS; on a busy machine the CPU time
+#                          is the steadier figure
 #   lineages LIVE N        N lineages LIVE/cNNNN.example.test,
 #                          self-signed EC made with openssl, valid 90 days
 #   proc_rss PID           the peak RSS of a running process, in KiB
@@ -25,10 +27,10 @@ export LIB_NO_AUTOSTART=1
 . "$TOP/tests/integration/cw_core.inc"
 
 measure() {
-	local label=$1 start end rc=0 kib
+	local label=$1 start end rc=0
 	shift
 	start=$EPOCHREALTIME
-	/usr/bin/time -f '%M' -o "$T/measure.rss" "$@" >/dev/null \
+	/usr/bin/time -f '%M %U %S' -o "$T/measure.rss" "$@" >/dev/null \
 	    2>"$T/measure.err" || rc=$?
 	end=$EPOCHREALTIME
 	if [ "$rc" != 0 ] && [ "${MEASURE_OK_STATUS:-0}" != "$rc" ]; then
@@ -36,10 +38,10 @@ measure() {
 		tail -n 5 "$T/measure.err" >&2
 		return 1
 	fi
-	kib=$(tail -n 1 "$T/measure.rss")
-	awk -v l="$label" -v s="$start" -v e="$end" -v k="$kib" 'BEGIN {
-		printf "%-50s %8.3f s %8.1f MiB peak RSS\n", l, e - s,
-		    k / 1024 }'
+	tail -n 1 "$T/measure.rss" | awk -v l="$label" -v s="$start" \
+	    -v e="$end" '{
+		printf "%-46s %7.3f s (cpu %6.3f s) %6.1f MiB peak RSS\n",
+		    l, e - s, $2 + $3, $1 / 1024 }'
 }
 
 # The certificates are made by openssl, one process each, several at

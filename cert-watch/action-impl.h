@@ -44,6 +44,7 @@ struct action {
 	int		 line;
 	int		 key_line[K_COUNT];	/* 0 while a key is unset */
 	enum action_type type;
+	bool		 type_refused;	/* type = had a value not a type */
 
 	/* verify = HOST:PORT */
 	char		*verify_host;

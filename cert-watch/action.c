@@ -32,6 +32,7 @@
 
 #include "action-impl.h"
 #include "fsutil.h"
+#include "hint.h"
 #include "log.h"
 #include "verify.h"
 
@@ -189,12 +190,22 @@ lookup(const char *const *names, int first, int last, const char *v)
 static const char *
 parse_type(struct action *a, const char *v)
 {
-	int	 t = lookup(type_names, ACTION_SYSTEMD, ACTION_EXEC, v);
+	static char	 msg[96];
+	const char	*best;
+	int		 t;
 
-	if (t == -1)
+	t = lookup(type_names, ACTION_SYSTEMD, ACTION_EXEC, v);
+	if (t != -1) {
+		a->type = (enum action_type)t;
+		return NULL;
+	}
+	best = hint_closest(v, &type_names[ACTION_SYSTEMD],
+	    ACTION_EXEC - ACTION_SYSTEMD + 1);
+	if (best == NULL)
 		return "type must be systemd, signal, docker or exec";
-	a->type = (enum action_type)t;
-	return NULL;
+	snprintf(msg, sizeof(msg), "type must be systemd, signal, docker "
+	    "or exec (did you mean \"%s\"?)", best);
+	return msg;
 }
 
 /* HOST:PORT, with an IPv6 address in brackets. */
@@ -550,18 +561,41 @@ action_name(const struct action *a)
 	return a->name;
 }
 
+static const struct key_def *
+find_key(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+bool
+action_key_known(const char *key)
+{
+	return find_key(key) != NULL;
+}
+
+size_t
+action_key_names(const char **out, size_t max)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS && i < max; i++)
+		out[i] = keys[i].name;
+	return i;
+}
+
 int
 action_set(struct action *a, const char *key, const char *value,
     const char *file, int line)
 {
-	const struct key_def	*k = NULL;
+	const struct key_def	*k = find_key(key);
 	const char		*err;
 	char			*ekey, *evalue;
-	size_t			 i;
 
-	for (i = 0; i < NKEYS && k == NULL; i++)
-		if (strcmp(keys[i].name, key) == 0)
-			k = &keys[i];
 	if (k == NULL) {
 		ekey = log_escape(key, strlen(key), 64);
 		log_err("%s:%d: [action %s]: unknown key '%s'", file, line,
@@ -579,6 +613,9 @@ action_set(struct action *a, const char *key, const char *value,
 		log_err("%s:%d: %s = %s: %s", file, line, k->name, evalue,
 		    err);
 		log_escape_free(evalue);
+		/* One error for a bad type, not a second "missing". */
+		if (k->key == K_TYPE)
+			a->type_refused = true;
 		return -1;
 	}
 	a->key_line[k->key] = line;
@@ -639,6 +676,8 @@ action_finish(struct action *a)
 {
 	int	 rc = 0;
 
+	if (a->type == ACTION_NONE && a->type_refused)
+		return 0;
 	if (a->type == ACTION_NONE) {
 		log_err("%s:%d: [action %s]: type is missing (systemd, "
 		    "signal, docker or exec)", a->file, a->line, a->name);
@@ -814,8 +853,6 @@ action_run(struct action *a, const struct changed_cert *certs, size_t n)
 
 	if (action_install(a, certs, n, &new_copy) == -1)
 		return -1;
-	log_info("action %s: running for %zu certificate%s", a->name, n,
-	    n == 1 ? "" : "s");
 	if (perform(a, certs, n, new_copy) == -1)
 		return -1;
 	if (a->verify_host == NULL)

@@ -7,6 +7,7 @@
 #ifndef CW_ACTION_H
 #define CW_ACTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -26,8 +27,14 @@ int	 action_set(struct action *a, const char *key, const char *value,
 
 /* The section is complete: checks that the keys its type needs are
  * there and that none belongs to another type.  0, or -1 logged with
- * the file and line. */
+ * the file and line.  A section whose type action_set() refused is
+ * not checked further (0): that error was reported already. */
 int	 action_finish(struct action *a);
+
+/* Whether key is one of the keys action_set() takes. */
+bool	 action_key_known(const char *key);
+/* Puts the names of those keys in out, at most max; how many. */
+size_t	 action_key_names(const char **out, size_t max);
 
 void	 action_free(struct action *a);
 const char *action_name(const struct action *a);

@@ -9,11 +9,15 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -51,6 +55,11 @@ static const char *const main_keys[] = {
 	"poll_interval", NULL
 };
 
+/* Keys of [action NAME] sections kept here; action_set() has the rest. */
+static const char *const schedule_keys[] = {
+	"certs", "min_interval", "retry_max", NULL
+};
+
 static void __attribute__((format(printf, 2, 3)))
 perr(struct parse *p, const char *fmt, ...)
 {
@@ -60,7 +69,10 @@ perr(struct parse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_err("%s:%d: %s", p->path, p->line, msg);
+	if (p->line > 0)
+		log_err("%s:%d: %s", p->path, p->line, msg);
+	else
+		log_err("%s: %s", p->path, msg);	/* an empty file */
 	p->errors++;
 }
 
@@ -157,6 +169,21 @@ unknown_key(struct parse *p, const char *key, const char *const *known)
 	log_escape_free(k);
 }
 
+/* Hinted with this file's keys of action sections and action.c's. */
+static void
+unknown_action_key(struct parse *p, const char *key)
+{
+	const char	*words[64];
+	size_t		 n;
+
+	for (n = 0; schedule_keys[n] != NULL; n++)
+		words[n] = schedule_keys[n];
+	n += action_key_names(words + n, sizeof(words) / sizeof(*words) -
+	    n - 1);
+	words[n] = NULL;
+	unknown_key(p, key, words);
+}
+
 static int
 set_string(struct parse *p, const char *key, char **dst, const char *value)
 {
@@ -180,9 +207,10 @@ main_key(struct parse *p, const char *key, const char *value)
 
 	if (strcmp(key, "live_dir") == 0)
 		set_string(p, key, &c->live_dir, value);
-	else if (strcmp(key, "state_file") == 0)
-		set_string(p, key, &c->state_file, value);
-	else if (strcmp(key, "settle_ms") == 0)
+	else if (strcmp(key, "state_file") == 0) {
+		if (set_string(p, key, &c->state_file, value) == 0)
+			c->state_file_line = p->line;
+	} else if (strcmp(key, "settle_ms") == 0)
 		ms = &c->settle_ms;
 	else if (strcmp(key, "max_settle_ms") == 0)
 		ms = &c->max_settle_ms;
@@ -273,7 +301,9 @@ action_key(struct parse *p, const char *key, const char *value)
 		    ca->retry_max == 0)
 			bad_value(p, key, value,
 			    "is not a number from 1 to 1000");
-	} else if (action_set(ca->act, key, value, p->path, p->line) == -1)
+	} else if (!action_key_known(key))
+		unknown_action_key(p, key);
+	else if (action_set(ca->act, key, value, p->path, p->line) == -1)
 		p->errors++;
 }
 
@@ -483,11 +513,17 @@ struct cw_config *
 config_load(const char *path)
 {
 	struct parse	 p;
+	struct stat	 st;
 
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	if ((p.f = fopen(path, "re")) == NULL) {
 		log_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(p.f), &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", path);
+		fclose(p.f);
 		return NULL;
 	}
 	if ((p.conf = config_defaults(path)) == NULL) {
@@ -499,7 +535,7 @@ config_load(const char *path)
 	ini_parse_stream(reader, &p, handler, &p);
 	finish_section(&p);
 	if (ferror(p.f))
-		perr(&p, "read error");
+		perr(&p, "read error: %s", strerror(errno));
 	check_main(&p);
 out:
 	seen_reset(&p);
@@ -545,6 +581,79 @@ config_action_wants(const struct cw_action *ca, const char *cert)
 		if (strcmp(ca->certs[i], cert) == 0)
 			return true;
 	return false;
+}
+
+void
+config_state_where(const struct cw_config *c, char *buf, size_t size)
+{
+	if (c->state_file_line > 0)
+		snprintf(buf, size, "%s:%d: state_file %s", c->path,
+		    c->state_file_line, c->state_file);
+	else
+		snprintf(buf, size, "%s: state_file %s (the default)",
+		    c->path, c->state_file);
+}
+
+/*
+ * Whether files can be made in dir: an unnamed one is made and
+ * dropped, which leaves nothing behind whatever happens.  A file
+ * system without O_TMPFILE cannot tell; its first write will.
+ */
+static int
+check_creatable(const char *where, const char *dir)
+{
+	int	 fd;
+
+	if ((fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EOPNOTSUPP || errno == EISDIR)
+		return 0;
+	log_err("%s: %s: cannot create files: %s", where, dir,
+	    strerror(errno));
+	return -1;
+}
+
+int
+config_check_state_dir(const struct cw_config *c, bool lenient)
+{
+	const char	*slash = strrchr(c->state_file, '/');
+	char		 where[PATH_MAX + 64], *dir;
+	struct stat	 st;
+	int		 rc = 0;
+
+	dir = slash == c->state_file ? strdup("/") :
+	    strndup(c->state_file, (size_t)(slash - c->state_file));
+	if (dir == NULL) {
+		log_err("%s: out of memory", c->path);
+		return -1;
+	}
+	config_state_where(c, where, sizeof(where));
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			log_err("%s: %s: not a directory", where, dir);
+			rc = -1;
+		} else if (stat(c->state_file, &st) == 0 &&
+		    !S_ISREG(st.st_mode)) {
+			log_err("%s: not a regular file", where);
+			rc = -1;
+		} else if (!lenient)
+			rc = check_creatable(where, dir);
+	} else if (errno != ENOENT) {
+		log_err("%s: %s: %s", where, dir, strerror(errno));
+		rc = -1;
+	} else if (lenient && c->state_file_line == 0)
+		log_warn("%s: %s does not exist yet; cert-watch.service "
+		    "makes it (StateDirectory=), cert-watch started "
+		    "otherwise refuses to run without it", where, dir);
+	else {
+		log_err("%s: %s does not exist (cert-watch does not create "
+		    "it)", where, dir);
+		rc = -1;
+	}
+	free(dir);
+	return rc;
 }
 
 void

@@ -34,6 +34,7 @@ struct cw_config {
 	char		*path;		/* the file it was read from */
 	char		*live_dir;	/* e.g. /etc/letsencrypt/live */
 	char		*state_file;
+	int		 state_file_line; /* 0: the default */
 	uint64_t	 settle_ms;	/* quiet time that ends a burst */
 	uint64_t	 max_settle_ms;	/* longest wait for a burst to end */
 	uint64_t	 poll_interval_ms; /* 0: inotify where it works */
@@ -48,6 +49,23 @@ void		 config_free(struct cw_config *conf);
 /* Whether the action serves the certificate live/NAME. */
 bool		 config_action_wants(const struct cw_action *ca,
 		    const char *cert);
+
+/* "FILE:LINE: state_file PATH", or "FILE: state_file PATH (the
+ * default)" when the configuration does not set it: where messages
+ * about the state file point. */
+void		 config_state_where(const struct cw_config *conf, char *buf,
+		    size_t size);
+
+/*
+ * Whether the folder that holds state_file exists and is a folder,
+ * and state_file, if it exists, is a regular file:
+ * 0, or -1 after logging "FILE:LINE: state_file PATH: ..." (without
+ * LINE for the default).  With lenient (--check), a missing default
+ * folder is only a warning: the shipped unit's StateDirectory= creates
+ * it.  Without (at start), files must also be creatable in it.
+ */
+int		 config_check_state_dir(const struct cw_config *conf,
+		    bool lenient);
 
 /* Prints what the daemon would watch and do (--check). */
 void		 config_print_plan(const struct cw_config *conf, FILE *out);

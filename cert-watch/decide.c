@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ struct decide {
 	char			**reported;	/* bad sets already logged */
 	size_t			 nreported;
 	char			 last[256];	/* the last outcome */
+	bool			 unsaved;	/* last state write failed */
 	decide_cb		*cb;
 	void			*arg;
 };
@@ -251,7 +253,7 @@ compare_action(struct decide *d, struct runner *r, const struct setlist *l,
 {
 	const char	*name = r->ca->name;
 	bool		 baseline, dirty = false, known;
-	size_t		 i;
+	size_t		 i, changed = 0;
 
 	baseline = !state_has_action(d->state, name);
 	if (baseline && state_add_action(d->state, name) == 0)
@@ -269,12 +271,17 @@ compare_action(struct decide *d, struct runner *r, const struct setlist *l,
 			bad[i] = true;
 			continue;
 		}
+		changed++;
 		if (!baseline)
 			queue_add(r, cs);
 		else if (state_set(d->state, name, cs->name,
 		    cs->fullchain_sha, cs->privkey_sha) == 0)
 			dirty = true;
 	}
+	if (changed > 0)
+		log_debug("action %s: %zu certificate%s %s", name, changed,
+		    changed == 1 ? "" : "s", baseline ? "recorded as found "
+		    "(new action), not acted on" : "changed, queued");
 	return dirty;
 }
 
@@ -437,9 +444,33 @@ kick(struct runner *r)
 	    on != SD_EVENT_OFF)
 		return;
 	if (r->last_run != 0 &&
-	    r->last_run + r->ca->min_interval_ms * 1000 > at)
+	    r->last_run + r->ca->min_interval_ms * 1000 > at) {
+		log_debug("action %s: waits %" PRIu64 " ms for min_interval",
+		    r->ca->name,
+		    (r->last_run + r->ca->min_interval_ms * 1000 - at) / 1000);
 		at = r->last_run + r->ca->min_interval_ms * 1000;
+	}
 	arm_runner(r, at);
+}
+
+/*
+ * Writes the state.  A failure names the state file; the write is
+ * tried again after the next burst or run, and the file on disk keeps
+ * what it had (the write is atomic).
+ */
+static void
+save_state(struct decide *d)
+{
+	char	 where[PATH_MAX + 64];
+
+	if (state_save(d->state, d->conf->state_file) == 0) {
+		d->unsaved = false;
+		return;
+	}
+	config_state_where(d->conf, where, sizeof(where));
+	log_err("%s: not saved; it still holds what was saved before, and "
+	    "is written again after the next burst or run", where);
+	d->unsaved = true;
 }
 
 static void
@@ -452,7 +483,7 @@ succeeded(struct runner *r, const char *names)
 	for (i = 0; i < r->nqueue; i++)
 		state_set(d->state, r->ca->name, r->queue[i]->name,
 		    r->queue[i]->fullchain_sha, r->queue[i]->privkey_sha);
-	state_save(d->state, d->conf->state_file);
+	save_state(d);
 	log_info("action %s: done for %s", r->ca->name, names);
 	snprintf(what, sizeof(what), "%s done for %s", r->ca->name, names);
 	set_last(d, what);
@@ -509,7 +540,11 @@ on_runner(sd_event_source *src, uint64_t usec, void *arg)
 	}
 	fill_changed(r->queue, r->nqueue, cc);
 	names_of(r->queue, r->nqueue, names, sizeof(names));
-	log_info("action %s: running for %s", r->ca->name, names);
+	if (r->nqueue == 1)
+		log_info("action %s: running for %s", r->ca->name, names);
+	else
+		log_info("action %s: running for %zu certificates: %s",
+		    r->ca->name, r->nqueue, names);
 	if (action_run(r->ca->act, cc, r->nqueue) == 0) {
 		r->last_run = mono_us();
 		succeeded(r, names);
@@ -537,8 +572,8 @@ decide_settled(struct decide *d, bool late, bool resync)
 		if (compare_action(d, &d->runners[i], &l, bad))
 			dirty = true;
 	wait = report_bad(d, &l, bad, late);
-	if (dirty)
-		state_save(d->state, d->conf->state_file);
+	if (dirty || d->unsaved)
+		save_state(d);
 	if (resync)
 		resync_installs(d, &l);
 	for (i = 0; i < d->conf->nactions; i++)
@@ -579,6 +614,9 @@ decide_describe(const struct decide *d, char *buf, size_t size)
 			    "; %s stopped after %u failures",
 			    d->runners[i].ca->name,
 			    d->runners[i].failures);
+	if (d->unsaved && len < size)
+		len += (size_t)snprintf(buf + len, size - len,
+		    "; state_file not saved");
 	if (d->last[0] != '\0' && len < size)
 		snprintf(buf + len, size - len, "; last: %s", d->last);
 }
@@ -589,6 +627,11 @@ load_state(struct decide *d)
 	int	 rc;
 	size_t	 i;
 
+	/* A daemon that could not save what it did would take its next
+	 * start for a first install and record, not act on, the changes
+	 * still pending: it does not start. */
+	if (config_check_state_dir(d->conf, false) == -1)
+		return -1;
 	rc = state_load(d->conf->state_file, &d->state);
 	if (d->state == NULL)
 		return -1;

@@ -91,9 +91,16 @@ on_settled(void *arg, bool late)
 {
 	struct core	*c = arg;
 	bool		 resync = c->resync;
+	char		 changes[256];
 
 	c->resync = false;
 	c->dm->bursts++;
+	if (log_enabled(LOG_DEBUG)) {
+		watch_summary(c->watch, changes, sizeof(changes));
+		log_debug("%s: burst %lu%s: %s", c->conf->live_dir,
+		    c->dm->bursts, resync ? ", everything scanned" : "",
+		    changes);
+	}
 	decide_settled(c->decide, late, resync);
 }
 
@@ -280,12 +287,16 @@ static int
 check_config(const char *path)
 {
 	struct cw_config	*conf;
+	int			 rc = 0;
 
 	if ((conf = config_load(path)) == NULL)
 		return EXIT_CONFIG;
-	config_print_plan(conf, stdout);
+	if (config_check_state_dir(conf, true) == -1)
+		rc = EXIT_CONFIG;
+	else
+		config_print_plan(conf, stdout);
 	config_free(conf);
-	return 0;
+	return rc;
 }
 
 int

@@ -88,6 +88,9 @@ on_timer(sd_event_source *src, uint64_t usec, void *arg)
 		    now + s->settle_us : deadline(s));
 		return 0;
 	}
+	log_debug("%s: burst settled after %" PRIu64 " ms (%s)", s->live_dir,
+	    (now - s->start) / 1000, late ? "max_settle_ms reached" :
+	    "quiet for settle_ms");
 	s->last_start = s->start;
 	s->start = 0;
 	s->cb(s->arg, late);
@@ -99,8 +102,12 @@ settle_activity(struct settle *s)
 {
 	uint64_t	 now = now_us(s), at;
 
-	if (s->start == 0)
+	if (s->start == 0) {
 		s->start = now;
+		log_debug("%s: burst begins; it settles after %" PRIu64
+		    " ms of quiet, at most %" PRIu64 " ms from now",
+		    s->live_dir, s->settle_us / 1000, s->max_us / 1000);
+	}
 	at = now + s->settle_us;
 	arm(s, at < deadline(s) ? at : deadline(s));
 }
@@ -115,6 +122,8 @@ settle_extend(struct settle *s)
 		return true;
 	if (now >= s->last_start + s->max_us)
 		return false;
+	log_debug("%s: burst reopened until max_settle_ms for an "
+	    "incomplete certificate", s->live_dir);
 	s->start = s->last_start;
 	arm(s, deadline(s));
 	return true;

@@ -71,6 +71,11 @@ struct watch {
 	bool		 waiting_said;	/* "does not exist" said once */
 	struct wdir	*dirs;
 	size_t		 ndirs;
+	/* Changes since watch_summary(), for -vv: how many, and the
+	 * first certificate names they were about. */
+	unsigned long	 nchanges;
+	char		 changed[200];
+	bool		 names_cut;	/* more names than changed holds */
 	watch_cb	*cb;
 	void		*arg;
 };
@@ -173,6 +178,30 @@ say_enospc(struct watch *w, const char *path)
 
 static int	 arm_poll(struct watch *w);
 
+/* Counts a change about the certificate directory name (NULL: about
+ * live_dir itself) for the next watch_summary(). */
+static void
+note_change(struct watch *w, const char *name)
+{
+	size_t	 len = strlen(w->changed), nlen;
+	char	*hit;
+
+	w->nchanges++;
+	if (name == NULL || !certset_name_ok(name))
+		return;
+	nlen = strlen(name);
+	for (hit = w->changed; (hit = strstr(hit, name)) != NULL; hit++)
+		if ((hit == w->changed || hit[-1] == ' ') &&
+		    (hit[nlen] == ',' || hit[nlen] == '\0'))
+			return;
+	if (len + nlen + 3 >= sizeof(w->changed)) {
+		w->names_cut = true;
+		return;
+	}
+	snprintf(w->changed + len, sizeof(w->changed) - len, "%s%s",
+	    len > 0 ? ", " : "", name);
+}
+
 static bool
 is_dir(const char *path)
 {
@@ -217,6 +246,8 @@ add_dir(struct watch *w, const char *name)
 	 * inode wherever it went, and is of no use any more. */
 	if (d->wd >= 0 && d->wd != wd)
 		inotify_rm_watch(w->fd, d->wd);
+	if (wd >= 0 && d->wd != wd)
+		log_debug("%s: watched", path);
 	d->wd = wd;
 	d->seen = true;
 	d->print = print_dir(w, name);
@@ -411,6 +442,7 @@ poll_once(struct watch *w)
 		p = print_stat(0xcbf29ce484222325ULL, w->live_dir);
 		if (p != w->live_print) {
 			w->live_print = p;
+			note_change(w, NULL);
 			changed = true;
 			scan_live(w);
 		}
@@ -421,6 +453,7 @@ poll_once(struct watch *w)
 		p = print_dir(w, w->dirs[i].name);
 		if (p != w->dirs[i].print) {
 			w->dirs[i].print = p;
+			note_change(w, w->dirs[i].name);
 			changed = true;
 		}
 	}
@@ -484,9 +517,12 @@ setup(struct watch *w)
 		if (w->live_wd == -1) {
 			say_enospc(w, w->live_dir);
 			w->poll_all = true;
-		}
+		} else
+			log_debug("%s: watched", w->live_dir);
 	}
 	if (w->poll_all) {
+		log_debug("%s: polled every %llu ms", w->live_dir,
+		    (unsigned long long)poll_interval(w));
 		w->live_print = print_stat(0xcbf29ce484222325ULL,
 		    w->live_dir);
 		if (arm_poll(w) == -1)
@@ -558,6 +594,19 @@ handle_event(struct watch *w, const struct inotify_event *ev,
 	return false;
 }
 
+/* The certificate directory an event is about, NULL if none. */
+static const char *
+event_name(struct watch *w, const struct inotify_event *ev)
+{
+	struct wdir	*d;
+
+	if (ev->wd == w->live_wd)
+		return ev->len > 0 ? ev->name : NULL;
+	if (ev->wd == w->parent_wd)
+		return NULL;
+	return (d = find_wd(w, ev->wd)) != NULL ? d->name : NULL;
+}
+
 /* What a batch of events asks for, done once the batch is read. */
 struct event_sum {
 	bool	 again;		/* set everything up again */
@@ -601,6 +650,7 @@ walk_events(struct watch *w, const char *buf, size_t len,
 			return;
 		}
 		ev = (const struct inotify_event *)(const void *)(buf + off);
+		note_change(w, event_name(w, ev));
 		if (handle_event(w, ev, &sum->rescan))
 			sum->again = true;
 		sum->any = true;
@@ -721,4 +771,20 @@ watch_describe(const struct watch *w, char *buf, size_t size)
 	else
 		snprintf(buf, size, "watching %zu certificates in %s",
 		    w->ndirs, w->live_dir);
+}
+
+void
+watch_summary(struct watch *w, char *buf, size_t size)
+{
+	char	*names = log_escape(w->changed, strlen(w->changed), size);
+
+	if (names[0] == '\0')
+		snprintf(buf, size, "%lu changes", w->nchanges);
+	else
+		snprintf(buf, size, "%lu changes in %s%s", w->nchanges, names,
+		    w->names_cut ? ", ..." : "");
+	log_escape_free(names);
+	w->nchanges = 0;
+	w->changed[0] = '\0';
+	w->names_cut = false;
 }

@@ -47,4 +47,8 @@ void		 watch_feed(struct watch *w, const void *buf, size_t len);
 void		 watch_describe(const struct watch *w, char *buf,
 		    size_t size);
 
+/* "N changes in a, b" since the last call, for the debug log; then
+ * counts from zero again. */
+void		 watch_summary(struct watch *w, char *buf, size_t size);
+
 #endif

@@ -14,6 +14,11 @@ done
 cw_conf "$T/cw.ini" "$live"
 cw_start "$T/cw.ini"
 
+try "-vv names each watch added and the decision on the first scan"
+assert_grep "^<7>$live/c50.example.test: watched$" "$CW_LOG"
+assert_grep "^<7>action count: 50 certificates recorded as found" \
+    "$CW_LOG"
+
 # renew_all FIRST LAST PAUSE: renews cFIRST..cLAST, pausing PAUSE
 # seconds after every tenth.
 cat >"$T/renew_all" <<EOF
@@ -31,6 +36,15 @@ bash "$T/renew_all" 1 50 0
 cw_wait_idle_after "$n" 30
 assert_eq "$(cw_runs)" 1
 assert_eq "$(tail -n 1 "$T/runs" | wc -w)" 50
+
+try "-vv: the burst summarised in a few lines, the run in one"
+assert_grep '^<7>.*: burst settled after [0-9]+ ms \(quiet for settle_ms\)$' \
+    "$CW_LOG"
+assert_grep '^<7>.*: burst 2: [0-9]+ changes in c1.example.test, .*, \.\.\.$' \
+    "$CW_LOG"
+assert test "$(grep -c 'burst' "$CW_LOG")" -le 8
+assert_grep '^<6>action count: running for 50 certificates: c' "$CW_LOG"
+assert_eq "$(grep -c 'running for' "$CW_LOG")" 1
 
 try "renewals with pauses under certbot's POSIX lock: one run"
 n=$(cw_bursts)

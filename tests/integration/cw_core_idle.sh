@@ -1,6 +1,7 @@
 #!/bin/bash
-# Idle means idle: no system call at all while nothing changes, unless
-# the watchdog is on (then only its pings); the watchdog pings come.
+# Idle means idle: no system call and no log line (-vv) while nothing
+# changes, unless the watchdog is on (then only its pings); the
+# watchdog pings come.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/cw_core.inc"
 
@@ -17,11 +18,13 @@ wakeups() {
 	grep -c '^[0-9]* *epoll_wait(.*) = [0-9]' "$T/strace" || true
 }
 
-try "no wake-up while idle"
+try "no wake-up while idle, and no line logged, even with -vv"
 cw_start "$T/cw.ini"
 command -v strace >/dev/null || skip "strace is not installed"
 strace -o /dev/null true 2>/dev/null || skip "ptrace is not allowed here"
+lines=$(wc -l <"$CW_LOG")
 assert_eq "$(wakeups "$CW_PID" 2)" 0
+assert_eq "$(wc -l <"$CW_LOG")" "$lines"
 cw_stop
 
 try "with WatchdogSec=1s, WATCHDOG=1 pings and only their wake-ups"

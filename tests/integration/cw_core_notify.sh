@@ -25,9 +25,33 @@ assert_grep "bad.ini:13: \[cert-watch\] given twice" "$ERR"
 assert_grep "bad.ini:14: unknown key \"settle_msec\" .*\"settle_ms\"" "$ERR"
 assert_status 2 "$CW" -c "$T/missing.ini" --check
 assert_grep "missing.ini" "$ERR"
+assert_status 2 "$CW" -c "$T" --check
+assert_grep "^cert-watch: $T: not a regular file$" "$ERR"
 assert_status 0 "$CW" --version
 assert_status 0 "$CW" -h
 assert_status 2 "$CW" --no-such-option
+
+try "etc/cert-watch.ini, every commented key enabled, passes --check"
+sed -E -e 's/^; (\[action |[a-z_]+ = )/\1/' \
+    -e "s|^live_dir = .*|live_dir = $live|" \
+    -e "s|^state_file = .*|state_file = $T/state.json|" \
+    -e 's/^install_group = .*/install_group = 0/' \
+    "$TOP/etc/cert-watch.ini" >"$T/example.ini"
+assert_status 0 "$CW" -c "$T/example.ini" --check
+assert_grep '^action mup-proxy: docker exec' "$OUT"
+
+try "the example and README show every key"
+keys=$(sed -n 's/^	{ "\([a-z_]*\)", K_.*/\1/p' "$TOP/cert-watch/action.c")
+assert test "$(echo "$keys" | wc -w)" -ge 19
+for k in $keys certs min_interval retry_max live_dir settle_ms \
+    max_settle_ms state_file poll_interval; do
+	assert_grep "^(; )?$k = " "$T/example.ini"
+	assert_grep "^\| \`$k\` \|" "$TOP/README.md"
+done
+for v in CERT_WATCH_NAMES CERT_WATCH_LINEAGES RENEWED_LINEAGE \
+    RENEWED_DOMAINS; do
+	assert_grep "$v" "$TOP/README.md"
+done
 
 try "READY=1 and an idle STATUS= once watching"
 cw_start "$T/cw.ini"

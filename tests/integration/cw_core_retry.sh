@@ -60,6 +60,7 @@ cw_lineage "$live" a.example.test
 cw_wait_idle_after "$n"
 b=$(tail -n 1 "$T/spaced")
 assert awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a >= 2) }'
+assert_grep '^<7>action spaced: waits [0-9]+ ms for min_interval$' "$CW_LOG"
 
 cw_stop
 pass

@@ -84,6 +84,15 @@ test_common_errors(void)
 	CHECK_LOG("t.ini:1: [action n]: type is missing");
 	CHECK(try("n", badtype) == -1);
 	CHECK_LOG("t.ini:2: type = cron: type must be");
+	a = action_new("n", "t.ini", 1);
+	quiet();
+	CHECK(action_set(a, "type", "exex", "t.ini", 2) == -1);
+	CHECK(action_finish(a) == 0);
+	loud();
+	CHECK_LOG("t.ini:2: type = exex: type must be systemd, signal, "
+	    "docker or exec (did you mean \"exec\"?)");
+	CHECK(strstr(logged(), "missing") == NULL);
+	action_free(a);
 	CHECK(try("n", unknown) == -1);
 	CHECK_LOG("t.ini:4: [action n]: unknown key 'colour'");
 	CHECK(try("n", twice) == -1);

@@ -14,34 +14,66 @@
 static char	 dir[] = "/tmp/cw_config.XXXXXX";
 static char	 errors[8192];
 
+static int	 saved_stderr = -1;
+
+/* stderr to a file until capture_end(), which reads it into errors. */
+static void
+capture_start(void)
+{
+	char	 errpath[256];
+
+	snprintf(errpath, sizeof(errpath), "%s/err", dir);
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	if (freopen(errpath, "w", stderr) == NULL)
+		abort();
+}
+
+static void
+capture_end(void)
+{
+	char	 errpath[256];
+	FILE	*f;
+	size_t	 n;
+
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	snprintf(errpath, sizeof(errpath), "%s/err", dir);
+	f = fopen(errpath, "r");
+	n = fread(errors, 1, sizeof(errors) - 1, f);
+	errors[n] = '\0';
+	fclose(f);
+}
+
 /* Loads text as a configuration; what was logged ends in errors. */
 static struct cw_config *
 load(const char *text)
 {
 	struct cw_config	*c;
-	char			 path[256], errpath[256];
-	FILE			*f, *e;
-	size_t			 n;
-	int			 saved;
+	char			 path[256];
+	FILE			*f;
 
 	snprintf(path, sizeof(path), "%s/cw.ini", dir);
-	snprintf(errpath, sizeof(errpath), "%s/err", dir);
 	f = fopen(path, "w");
 	fputs(text, f);
 	fclose(f);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	e = freopen(errpath, "w", stderr);
+	capture_start();
 	c = config_load(path);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	(void)e;
-	f = fopen(errpath, "r");
-	n = fread(errors, 1, sizeof(errors) - 1, f);
-	errors[n] = '\0';
-	fclose(f);
+	capture_end();
 	return c;
+}
+
+/* config_check_state_dir(), its messages in errors. */
+static int
+capture_check(const struct cw_config *c, bool lenient)
+{
+	int	 rc;
+
+	capture_start();
+	rc = config_check_state_dir(c, lenient);
+	capture_end();
+	return rc;
 }
 
 static bool
@@ -104,6 +136,37 @@ test_defaults(void)
 	config_free(c);
 }
 
+static bool
+not_logged(const char *what)
+{
+	if (strstr(errors, what) == NULL)
+		return true;
+	fprintf(stdout, "logged: %s\nlog:\n%s", what, errors);
+	return false;
+}
+
+/* Action sections get hints too, and a bad type is one error. */
+static void
+test_action_hints(void)
+{
+	CHECK(load("[action a]\ntype = exex\ncomand = true\ncert = x\n"
+	    "min_intervl = 5\n") == NULL);
+	CHECK(logged("cw.ini:2: type = exex: type must be systemd, signal, "
+	    "docker or exec (did you mean \"exec\"?)"));
+	CHECK(logged("cw.ini:3: unknown key \"comand\" (did you mean "
+	    "\"command\"?)"));
+	CHECK(logged("cw.ini:4: unknown key \"cert\" (did you mean "
+	    "\"certs\"?)"));
+	CHECK(logged("cw.ini:5: unknown key \"min_intervl\" (did you mean "
+	    "\"min_interval\"?)"));
+	CHECK(not_logged("type is missing"));
+	CHECK(logged("cw.ini: 4 errors"));
+
+	CHECK(load("[action a]\ntype = exec\ncommand = true\n"
+	    "colour = blue\n") == NULL);
+	CHECK(logged("cw.ini:4: unknown key \"colour\"\n"));
+}
+
 static void
 test_errors(void)
 {
@@ -154,6 +217,38 @@ test_errors(void)
 	}
 }
 
+/* The folder of state_file must exist: cert-watch does not make it. */
+static void
+test_state_dir(void)
+{
+	struct cw_config	*c;
+	char			 text[512], want[512];
+	int			 rc;
+
+	snprintf(text, sizeof(text), "[cert-watch]\nstate_file = %s/no/s.json"
+	    "\n[action a]\ntype = exec\ncommand = true\n", dir);
+	c = load(text);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK(c->state_file_line == 2);
+	rc = capture_check(c, true);
+	CHECK(rc == -1);
+	snprintf(want, sizeof(want), "cw.ini:2: state_file %s/no/s.json: "
+	    "%s/no does not exist", dir, dir);
+	CHECK(logged(want));
+	free(c->state_file);
+	snprintf(want, sizeof(want), "%s/cw.ini/s.json", dir);
+	c->state_file = strdup(want);
+	CHECK(capture_check(c, false) == -1);
+	CHECK(logged("cw.ini: not a directory"));
+	free(c->state_file);
+	snprintf(want, sizeof(want), "%s/s.json", dir);
+	c->state_file = strdup(want);
+	CHECK(capture_check(c, false) == 0);
+	config_free(c);
+}
+
 static void
 test_durations(void)
 {
@@ -191,6 +286,8 @@ main(void)
 	test_good();
 	test_defaults();
 	test_errors();
+	test_action_hints();
+	test_state_dir();
 	test_durations();
 	cleanup();
 	return t_done("cw_config");
