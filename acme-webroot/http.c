@@ -408,6 +408,10 @@ http_link(const struct http_response *resp, const char *rel, size_t index)
 	return NULL;
 }
 
+/* Longer than any rate limit a CA keeps: a CA asking for more is
+ * ignored rather than allowed to park a certificate for years. */
+#define RETRY_AFTER_MAX	(86400LL * 365)
+
 time_t
 http_retry_after(const struct http_response *resp, time_t now)
 {
@@ -420,11 +424,12 @@ http_retry_after(const struct http_response *resp, time_t now)
 		return 0;
 	if (isdigit((unsigned char)*v)) {
 		secs = strtoll(v, &end, 10);
-		if (*end != '\0' || secs < 0 || secs > 86400LL * 365)
+		if (*end != '\0' || secs < 0 || secs > RETRY_AFTER_MAX)
 			return 0;
 		return now + (time_t)secs;
 	}
-	if ((when = curl_getdate(v, NULL)) == -1)
+	if ((when = curl_getdate(v, NULL)) == -1 ||
+	    when - now > RETRY_AFTER_MAX)
 		return 0;
 	return when < now ? now : when;
 }

@@ -22,6 +22,7 @@
 #include "certset.h"
 #include "decide.h"
 #include "log.h"
+#include "settle.h"
 #include "state.h"
 
 #define BACKOFF_FIRST_MS	1000
@@ -664,7 +665,7 @@ add_runners(struct decide *d)
 		r->d = d;
 		r->ca = &d->conf->actions[i];
 		rc = sd_event_add_time(d->e, &r->timer, CLOCK_MONOTONIC,
-		    UINT64_MAX, 0, on_runner, r);
+		    UINT64_MAX, TIMER_ACCURACY_US, on_runner, r);
 		if (rc >= 0)
 			rc = sd_event_source_set_enabled(r->timer,
 			    SD_EVENT_OFF);

@@ -153,8 +153,8 @@ settle_new(sd_event *e, const char *live_dir, uint64_t settle_ms,
 	s->max_us = max_settle_ms * 1000;
 	s->cb = cb;
 	s->arg = arg;
-	r = sd_event_add_time(e, &s->timer, CLOCK_MONOTONIC, UINT64_MAX, 0,
-	    on_timer, s);
+	r = sd_event_add_time(e, &s->timer, CLOCK_MONOTONIC, UINT64_MAX,
+	    TIMER_ACCURACY_US, on_timer, s);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
 	if (r < 0) {

@@ -15,6 +15,14 @@
 
 #include <systemd/sd-event.h>
 
+/*
+ * How late a settle or retry timer may fire.  sd-event turns an
+ * accuracy of 0 into 250 ms, which would stretch every settle_ms by up
+ * to that much; these timers fire once per burst, so precision costs
+ * nothing while idle.
+ */
+#define TIMER_ACCURACY_US	1000
+
 /* Called when a burst ends; late is true once max_settle_ms passed. */
 typedef void	 settle_cb(void *arg, bool late);
 

@@ -26,8 +26,12 @@ test_retry_after(void)
 	CHECK(http_retry_after(&r, now) == now + 120);
 	r.retry_after = TEXT("Wed, 21 Oct 2015 07:28:00 GMT");
 	CHECK(http_retry_after(&r, now) == now);	/* past: now */
+	r.retry_after = TEXT("Wed, 06 Nov 2024 08:49:37 GMT");
+	CHECK(http_retry_after(&r, now) == 1730882977);
 	r.retry_after = TEXT("Sun, 06 Nov 2033 08:49:37 GMT");
-	CHECK(http_retry_after(&r, now) == 2014879777);
+	CHECK(http_retry_after(&r, now) == 0);	/* years away */
+	r.retry_after = TEXT("31536001");
+	CHECK(http_retry_after(&r, now) == 0);
 	r.retry_after = TEXT("12x");
 	CHECK(http_retry_after(&r, now) == 0);
 	r.retry_after = TEXT("-5");
