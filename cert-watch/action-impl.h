@@ -58,6 +58,9 @@ struct action {
 	gid_t		 install_group;	/* GID_KEEP unless install_group */
 
 	unsigned	 timeout_ms;	/* 0: the type's default */
+	/* A resync created a copy that did not exist: the next run must
+	 * restart (docker) even if it writes no new file itself. */
+	bool		 new_copy_owed;
 
 	/* systemd */
 	char		*unit;

@@ -853,8 +853,9 @@ action_run(struct action *a, const struct changed_cert *certs, size_t n)
 
 	if (action_install(a, certs, n, &new_copy) == -1)
 		return -1;
-	if (perform(a, certs, n, new_copy) == -1)
+	if (perform(a, certs, n, new_copy || a->new_copy_owed) == -1)
 		return -1;
+	a->new_copy_owed = false;
 	if (a->verify_host == NULL)
 		return 0;
 	for (i = 0; i < n; i++)

@@ -59,7 +59,8 @@ int	 action_run(struct action *a, const struct changed_cert *certs,
 	    size_t n);
 
 /* Installs again the copies that differ from the live files (another
- * tool may have overwritten them).  0, or -1 after logging. */
+ * tool may have overwritten them).  1 when it wrote any, so the
+ * server must be told; 0 when all matched; -1 after logging. */
 int	 action_sync_installs(struct action *a,
 	    const struct changed_cert *certs, size_t n);
 

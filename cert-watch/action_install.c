@@ -219,12 +219,14 @@ out:
 
 /*
  * Writes the copies one template gives for one certificate.  With
- * only_changed, copies that already match are left alone.
+ * only_changed, copies that already match are left alone.  Sets
+ * *new_copy when a copy did not exist, *wrote when any was written.
  */
 static int
 install_one(const struct action *a, const char *tmpl,
     const struct changed_cert *c, const char *buf, size_t len,
-    mode_t mode, gid_t gid, bool only_changed, bool *new_copy)
+    mode_t mode, gid_t gid, bool only_changed, bool *new_copy,
+    bool *wrote)
 {
 	char	**paths = NULL;
 	size_t	  i;
@@ -240,6 +242,7 @@ install_one(const struct action *a, const char *tmpl,
 			*new_copy = true;
 		if (atomic_write(paths[i], buf, len, mode, gid) == -1)
 			goto out;
+		*wrote = true;
 		if (only_changed)
 			log_notice("action %s: %s differed from %s, "
 			    "installed again", a->name, paths[i], c->lineage);
@@ -267,7 +270,7 @@ check_shared_path(const struct action *a, const char *tmpl, size_t n)
 
 static int
 install_all(const struct action *a, const struct changed_cert *certs,
-    size_t n, bool only_changed, bool *new_copy)
+    size_t n, bool only_changed, bool *new_copy, bool *wrote)
 {
 	struct live_files	 f;
 	mode_t			 kmode;
@@ -286,14 +289,14 @@ install_all(const struct action *a, const struct changed_cert *certs,
 		}
 		if ((a->install_cert != NULL && install_one(a,
 		    a->install_cert, &certs[i], f.chain, f.chainlen, 0644,
-		    GID_KEEP, only_changed, new_copy) == -1) ||
+		    GID_KEEP, only_changed, new_copy, wrote) == -1) ||
 		    (a->install_key != NULL && install_one(a,
 		    a->install_key, &certs[i], f.pem + f.keyoff,
 		    f.pemlen - f.keyoff, kmode, a->install_group,
-		    only_changed, new_copy) == -1) ||
+		    only_changed, new_copy, wrote) == -1) ||
 		    (a->install_pem != NULL && install_one(a,
 		    a->install_pem, &certs[i], f.pem, f.pemlen, kmode,
-		    a->install_group, only_changed, new_copy) == -1))
+		    a->install_group, only_changed, new_copy, wrote) == -1))
 			rc = -1;
 		live_files_free(&f);
 	}
@@ -304,21 +307,27 @@ int
 action_install(const struct action *a, const struct changed_cert *certs,
     size_t n, bool *new_copy)
 {
+	bool	 wrote = false;
+
 	*new_copy = false;
 	if (a->install_cert == NULL && a->install_key == NULL &&
 	    a->install_pem == NULL)
 		return 0;
-	return install_all(a, certs, n, false, new_copy);
+	return install_all(a, certs, n, false, new_copy, &wrote);
 }
 
 int
 action_sync_installs(struct action *a, const struct changed_cert *certs,
     size_t n)
 {
-	bool	 new_copy = false;
+	bool	 new_copy = false, wrote = false;
+	int	 rc;
 
 	if (a->install_cert == NULL && a->install_key == NULL &&
 	    a->install_pem == NULL)
 		return 0;
-	return install_all(a, certs, n, true, &new_copy);
+	rc = install_all(a, certs, n, true, &new_copy, &wrote);
+	if (new_copy)
+		a->new_copy_owed = true;
+	return rc == -1 ? -1 : wrote;
 }

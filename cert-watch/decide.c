@@ -379,7 +379,19 @@ fill_changed(struct certset **sets, size_t n, struct changed_cert *out)
 	}
 }
 
-/* Installed copies that differ from the live sets are put back. */
+static void
+queue_sets(struct runner *r, struct certset **sets, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		queue_add(r, sets[i]);
+}
+
+/*
+ * Installed copies that differ from the live sets are put back, and
+ * the action runs so that its server reads them again.
+ */
 static void
 resync_installs(struct decide *d, const struct setlist *l)
 {
@@ -397,8 +409,9 @@ resync_installs(struct decide *d, const struct setlist *l)
 			    l->sets[i]->name))
 				mine[n++] = l->sets[i];
 		fill_changed(mine, n, cc);
-		if (n > 0)
-			action_sync_installs(d->conf->actions[a].act, cc, n);
+		if (n > 0 && action_sync_installs(d->conf->actions[a].act,
+		    cc, n) == 1)
+			queue_sets(&d->runners[a], mine, n);
 	}
 	free(cc);
 	free(mine);

@@ -104,13 +104,15 @@ test_install(void)
 	snprintf(path, sizeof(path), "%s/b.example.org.key", out);
 	CHECK(chmod(path, 0644) == 0);
 	quiet();
-	CHECK(action_sync_installs(a, &c, 1) == 0);
+	CHECK(action_sync_installs(a, &c, 1) == 1);
 	loud();
 	CHECK_LOG("a.example.org.crt differed from");
 	CHECK_LOG("b.example.org.key differed from");
 	CHECK(strstr(logged(), "site.pem") == NULL);
 	CHECK(holds("a.example.org.crt", CHAIN, 0644));
 	CHECK(holds("b.example.org.key", KEY, 0600));
+	/* All match now: nothing written, nothing for the server. */
+	CHECK(action_sync_installs(a, &c, 1) == 0);
 
 	/* A run installs before it acts. */
 	snprintf(path, sizeof(path), "%s/site.pem", out);
