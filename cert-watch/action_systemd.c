@@ -46,7 +46,7 @@ on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret)
 static int
 wait_job(const struct action *a, sd_bus *bus, struct job_wait *w)
 {
-	uint64_t	 deadline, now;
+	uint64_t	 deadline, deadline_slice, now;
 	int		 r;
 
 	deadline = ((uint64_t)action_now_ms() + action_timeout_ms(a)) *
@@ -64,7 +64,15 @@ wait_job(const struct action *a, sd_bus *bus, struct job_wait *w)
 			    a->name, a->unit, w->path, action_timeout_ms(a));
 			return -1;
 		}
-		if ((r = sd_bus_wait(bus, deadline - now)) < 0) {
+		if (action_keepalive()) {
+			action_abandoned(a->name);
+			return -1;
+		}
+		if (deadline - now > ACTION_KEEPALIVE_MS * 1000ULL)
+			deadline_slice = now + ACTION_KEEPALIVE_MS * 1000ULL;
+		else
+			deadline_slice = deadline;
+		if ((r = sd_bus_wait(bus, deadline_slice - now)) < 0) {
 			log_err("action %s: %s: system bus: %s", a->name,
 			    a->unit, strerror(-r));
 			return -1;
