@@ -464,6 +464,11 @@ reader(char *str, int num, void *user)
 		return NULL;
 	p->line++;
 	len = strlen(str);
+	/* Editors on Windows begin UTF-8 files with a byte order mark. */
+	if (p->line == 1 && len >= 3 && memcmp(str, "\xef\xbb\xbf", 3) == 0) {
+		len -= 3;
+		memmove(str, str + 3, len + 1);
+	}
 	if (len > 0 && str[len - 1] != '\n' && !feof(p->f)) {
 		perr(p, "line longer than %d characters", num - 3);
 		while ((c = fgetc(p->f)) != EOF && c != '\n')
