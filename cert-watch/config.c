@@ -27,7 +27,7 @@
 #include "log.h"
 
 #define DEFAULT_LIVE_DIR	"/etc/letsencrypt/live"
-#define DEFAULT_STATE_FILE	"/var/lib/cert-watch/state.json"
+#define DEFAULT_STATE_FILE	CONFIG_UNIT_STATE_DIR "/state.json"
 #define DEFAULT_SETTLE_MS	2000
 #define DEFAULT_MAX_SETTLE_MS	60000
 #define DEFAULT_MIN_INTERVAL_MS	30000
@@ -618,6 +618,13 @@ check_creatable(const char *where, const char *dir)
 int
 config_check_state_dir(const struct cw_config *c, bool lenient)
 {
+	return config_check_state_dir_in(c, lenient, CONFIG_UNIT_STATE_DIR);
+}
+
+int
+config_check_state_dir_in(const struct cw_config *c, bool lenient,
+    const char *unit_dir)
+{
 	const char	*slash = strrchr(c->state_file, '/');
 	char		 where[PATH_MAX + 64], *dir;
 	struct stat	 st;
@@ -643,7 +650,7 @@ config_check_state_dir(const struct cw_config *c, bool lenient)
 	} else if (errno != ENOENT) {
 		log_err("%s: %s: %s", where, dir, strerror(errno));
 		rc = -1;
-	} else if (lenient && c->state_file_line == 0)
+	} else if (lenient && strcmp(dir, unit_dir) == 0)
 		log_warn("%s: %s does not exist yet; cert-watch.service "
 		    "makes it (StateDirectory=), cert-watch started "
 		    "otherwise refuses to run without it", where, dir);

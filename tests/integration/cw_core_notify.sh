@@ -31,6 +31,13 @@ assert_status 0 "$CW" --version
 assert_status 0 "$CW" -h
 assert_status 2 "$CW" --no-such-option
 
+# cw_config tries the rule where /var/lib/cert-watch exists.
+if [ ! -e /var/lib/cert-watch ]; then
+	try "etc/cert-watch.ini as shipped passes --check before the unit ran"
+	assert_status 0 "$CW" -c "$TOP/etc/cert-watch.ini" --check
+	assert_grep "/var/lib/cert-watch does not exist yet" "$ERR"
+fi
+
 try "etc/cert-watch.ini, every commented key enabled, passes --check"
 sed -E -e 's/^; (\[action |[a-z_]+ = )/\1/' \
     -e "s|^live_dir = .*|live_dir = $live|" \

@@ -64,14 +64,14 @@ load(const char *text)
 	return c;
 }
 
-/* config_check_state_dir(), its messages in errors. */
+/* config_check_state_dir_in(), its messages in errors. */
 static int
-capture_check(const struct cw_config *c, bool lenient)
+capture_check(const struct cw_config *c, bool lenient, const char *unit_dir)
 {
 	int	 rc;
 
 	capture_start();
-	rc = config_check_state_dir(c, lenient);
+	rc = config_check_state_dir_in(c, lenient, unit_dir);
 	capture_end();
 	return rc;
 }
@@ -232,7 +232,7 @@ test_state_dir(void)
 	if (c == NULL)
 		return;
 	CHECK(c->state_file_line == 2);
-	rc = capture_check(c, true);
+	rc = capture_check(c, true, CONFIG_UNIT_STATE_DIR);
 	CHECK(rc == -1);
 	snprintf(want, sizeof(want), "cw.ini:2: state_file %s/no/s.json: "
 	    "%s/no does not exist", dir, dir);
@@ -240,12 +240,57 @@ test_state_dir(void)
 	free(c->state_file);
 	snprintf(want, sizeof(want), "%s/cw.ini/s.json", dir);
 	c->state_file = strdup(want);
-	CHECK(capture_check(c, false) == -1);
+	CHECK(capture_check(c, false, CONFIG_UNIT_STATE_DIR) == -1);
 	CHECK(logged("cw.ini: not a directory"));
 	free(c->state_file);
 	snprintf(want, sizeof(want), "%s/s.json", dir);
 	c->state_file = strdup(want);
-	CHECK(capture_check(c, false) == 0);
+	CHECK(capture_check(c, false, CONFIG_UNIT_STATE_DIR) == 0);
+	config_free(c);
+}
+
+/* Replaces c->state_file with DIR/rest. */
+static void
+set_state_file(struct cw_config *c, const char *rest)
+{
+	char	 path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rest);
+	free(c->state_file);
+	c->state_file = strdup(path);
+}
+
+/*
+ * The shipped example names its state_file in the folder the unit
+ * makes: --check before the unit first ran warns, whether the key is
+ * written or not.  A missing folder under dir stands for that one.
+ */
+static void
+test_example_state_dir(void)
+{
+	struct cw_config	*c;
+	char			 unit_dir[512];
+
+	capture_start();
+	c = config_load("etc/cert-watch.ini");
+	capture_end();
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK(c->state_file_line > 0);
+	CHECK_STR(c->state_file, CONFIG_UNIT_STATE_DIR "/state.json");
+
+	snprintf(unit_dir, sizeof(unit_dir), "%s/unit", dir);
+	set_state_file(c, "unit/state.json");
+	CHECK(capture_check(c, true, unit_dir) == 0);
+	CHECK(logged("/unit does not exist yet; cert-watch.service makes"));
+	CHECK(capture_check(c, false, unit_dir) == -1);
+	CHECK(logged("/unit does not exist (cert-watch does not create"));
+
+	/* The unit makes its folder, not one below it. */
+	set_state_file(c, "unit/sub/state.json");
+	CHECK(capture_check(c, true, unit_dir) == -1);
+	CHECK(logged("/unit/sub does not exist (cert-watch does not"));
 	config_free(c);
 }
 
@@ -288,6 +333,7 @@ main(void)
 	test_errors();
 	test_action_hints();
 	test_state_dir();
+	test_example_state_dir();
 	test_durations();
 	cleanup();
 	return t_done("cw_config");
