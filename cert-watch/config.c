@@ -45,6 +45,7 @@ struct parse {
 	enum section	 kind;
 	struct cw_action *cur;		/* the section being read */
 	bool		 seen_main;
+	bool		 state_file_refused; /* its value was not a path */
 	char		*seen[MAX_SEEN_KEYS]; /* keys of this section */
 	size_t		 nseen;
 	struct cw_config *conf;
@@ -210,6 +211,8 @@ main_key(struct parse *p, const char *key, const char *value)
 	else if (strcmp(key, "state_file") == 0) {
 		if (set_string(p, key, &c->state_file, value) == 0)
 			c->state_file_line = p->line;
+		else
+			p->state_file_refused = true;
 	} else if (strcmp(key, "settle_ms") == 0)
 		ms = &c->settle_ms;
 	else if (strcmp(key, "max_settle_ms") == 0)
@@ -509,8 +512,13 @@ config_defaults(const char *path)
 	return c;
 }
 
-struct cw_config *
-config_load(const char *path)
+/*
+ * Reads path; with check_state, also the folder of state_file as
+ * --check sees it, unless state_file was refused: the default, then
+ * checked, is not what the file asked for.
+ */
+static struct cw_config *
+load(const char *path, bool check_state)
 {
 	struct parse	 p;
 	struct stat	 st;
@@ -537,6 +545,9 @@ config_load(const char *path)
 	if (ferror(p.f))
 		perr(&p, "read error: %s", strerror(errno));
 	check_main(&p);
+	if (check_state && !p.state_file_refused &&
+	    config_check_state_dir(p.conf, true) == -1)
+		p.errors++;
 out:
 	seen_reset(&p);
 	fclose(p.f);
@@ -547,6 +558,18 @@ out:
 		p.conf = NULL;
 	}
 	return p.conf;
+}
+
+struct cw_config *
+config_load(const char *path)
+{
+	return load(path, false);
+}
+
+struct cw_config *
+config_load_check(const char *path)
+{
+	return load(path, true);
 }
 
 void

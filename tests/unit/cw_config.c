@@ -46,9 +46,10 @@ capture_end(void)
 	fclose(f);
 }
 
-/* Loads text as a configuration; what was logged ends in errors. */
+/* Loads text as a configuration with loader; what was logged ends in
+ * errors. */
 static struct cw_config *
-load(const char *text)
+load_with(struct cw_config *(*loader)(const char *), const char *text)
 {
 	struct cw_config	*c;
 	char			 path[256];
@@ -59,9 +60,15 @@ load(const char *text)
 	fputs(text, f);
 	fclose(f);
 	capture_start();
-	c = config_load(path);
+	c = loader(path);
 	capture_end();
 	return c;
+}
+
+static struct cw_config *
+load(const char *text)
+{
+	return load_with(config_load, text);
 }
 
 /* config_check_state_dir_in(), its messages in errors. */
@@ -249,6 +256,31 @@ test_state_dir(void)
 	config_free(c);
 }
 
+/* --check reports a missing folder of state_file with the other
+ * errors, and none for a state_file it refused. */
+static void
+test_check_all_errors(void)
+{
+	char	 text[512], want[512];
+
+	snprintf(text, sizeof(text), "[cert-watch]\nstate_file = %s/no/s.json"
+	    "\nsettle_ms = soon\n[action a]\ntype = exec\ncommand = true\n",
+	    dir);
+	CHECK(load_with(config_load_check, text) == NULL);
+	CHECK(logged("cw.ini:3: settle_ms: \"soon\" is not a duration"));
+	snprintf(want, sizeof(want), "cw.ini:2: state_file %s/no/s.json: "
+	    "%s/no does not exist", dir, dir);
+	CHECK(logged(want));
+	CHECK(logged("cw.ini: 2 errors"));
+
+	CHECK(load_with(config_load_check, "[cert-watch]\n"
+	    "state_file = relative\n[action a]\ntype = exec\n"
+	    "command = true\n") == NULL);
+	CHECK(logged("cw.ini:2: state_file: \"relative\" is not an"));
+	CHECK(not_logged("/var/lib/cert-watch"));
+	CHECK(logged("cw.ini: 1 error\n"));
+}
+
 /* Replaces c->state_file with DIR/rest. */
 static void
 set_state_file(struct cw_config *c, const char *rest)
@@ -334,6 +366,7 @@ main(void)
 	test_action_hints();
 	test_state_dir();
 	test_example_state_dir();
+	test_check_all_errors();
 	test_durations();
 	cleanup();
 	return t_done("cw_config");
