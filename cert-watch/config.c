@@ -357,11 +357,10 @@ new_action(struct parse *p, const char *name)
 	struct cw_action	*a;
 	size_t			 i;
 
+	/* Read anyway, so that its errors are reported too. */
 	for (i = 0; i < c->nactions; i++)
-		if (strcmp(c->actions[i].name, name) == 0) {
+		if (strcmp(c->actions[i].name, name) == 0)
 			perr(p, "[action %s] given twice", name);
-			return NULL;
-		}
 	a = reallocarray(c->actions, c->nactions + 1, sizeof(*a));
 	if (a == NULL) {
 		perr(p, "out of memory");
@@ -412,13 +411,17 @@ start_section(struct parse *p, const char *name)
 		name += strlen(ACTION_PREFIX);
 		while (*name == ' ')
 			name++;
+		/* A bad name is reported, and the section read under its
+		 * escaped form so that its keys are checked too. */
+		e = log_escape(name, strlen(name), 64);
 		if (!valid_action_name(name)) {
-			e = log_escape(name, strlen(name), 64);
 			perr(p, "\"%s\": action names are letters, digits, "
 			    "'.', '_' and '-'", e);
-			log_escape_free(e);
-		} else if ((p->cur = new_action(p, name)) != NULL)
+			name = e;
+		}
+		if ((p->cur = new_action(p, name)) != NULL)
 			p->kind = SEC_ACTION;
+		log_escape_free(e);
 		return;
 	}
 	e = log_escape(name, strlen(name), 64);

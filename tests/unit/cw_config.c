@@ -174,6 +174,23 @@ test_action_hints(void)
 	CHECK(logged("cw.ini:4: unknown key \"colour\"\n"));
 }
 
+/* A section with a bad or repeated name still has its keys checked. */
+static void
+test_bad_section_keys(void)
+{
+	CHECK(load("[action a!]\ntype = exec\ncomand = true\n") == NULL);
+	CHECK(logged("cw.ini:1: \"a!\": action names are letters"));
+	CHECK(logged("cw.ini:3: unknown key \"comand\" (did you mean"));
+	CHECK(logged("cw.ini:1: [action a!]: type exec needs command"));
+	CHECK(logged("cw.ini: 3 errors"));
+
+	CHECK(load("[action a]\ntype = exec\ncommand = true\n"
+	    "[action a]\ntype = exex\n") == NULL);
+	CHECK(logged("cw.ini:4: [action a] given twice"));
+	CHECK(logged("cw.ini:5: type = exex: type must be"));
+	CHECK(logged("cw.ini: 2 errors"));
+}
+
 static void
 test_errors(void)
 {
@@ -364,6 +381,7 @@ main(void)
 	test_defaults();
 	test_errors();
 	test_action_hints();
+	test_bad_section_keys();
 	test_state_dir();
 	test_example_state_dir();
 	test_check_all_errors();
