@@ -191,6 +191,29 @@ test_bad_section_keys(void)
 	CHECK(logged("cw.ini: 2 errors"));
 }
 
+/* A refused value is one error: the key counts as given after it. */
+static void
+test_refused_is_given(void)
+{
+	CHECK(load("[action n]\ntype = signal\npidfile = relative.pid\n"
+	    "process = /usr/sbin/nginx\n") == NULL);
+	CHECK(logged("cw.ini:3: pidfile = relative.pid: "));
+	CHECK(logged("cw.ini:4: process = /usr/sbin/nginx: must be a"));
+	CHECK(not_logged("needs"));
+	CHECK(logged("cw.ini: 2 errors"));
+
+	CHECK(load("[action d]\ntype = docker\ncontainer = c\n"
+	    "docker_action = exce\nexec = nginx -s reload\n"
+	    "install_key = /k/%x\ninstall_group = 0\n"
+	    "verify = nowhere\nverify_timeout = 5s\n") == NULL);
+	CHECK(logged("cw.ini:4: docker_action = exce: "));
+	CHECK(logged("cw.ini:6: install_key = /k/%x: "));
+	CHECK(logged("cw.ini:8: verify = nowhere: "));
+	CHECK(not_logged("only for"));
+	CHECK(not_logged("without verify"));
+	CHECK(logged("cw.ini: 3 errors"));
+}
+
 static void
 test_errors(void)
 {
@@ -382,6 +405,7 @@ main(void)
 	test_errors();
 	test_action_hints();
 	test_bad_section_keys();
+	test_refused_is_given();
 	test_state_dir();
 	test_example_state_dir();
 	test_check_all_errors();
