@@ -24,6 +24,7 @@
 #include "action.h"
 #include "config.h"
 #include "hint.h"
+#include "iniline.h"
 #include "log.h"
 
 #define DEFAULT_LIVE_DIR	"/etc/letsencrypt/live"
@@ -430,6 +431,23 @@ start_section(struct parse *p, const char *name)
 	log_escape_free(e);
 }
 
+/*
+ * An indented line, which libinih would join to the value before it:
+ * no value here takes more than one line, so it is an error, named
+ * for what the line looks like rather than for what the join makes.
+ */
+static void
+indented_line(struct parse *p, const char *s)
+{
+	const char	*shape = iniline_indented_shape(s);
+
+	if (shape != NULL)
+		perr(p, "a %s line must not be indented", shape);
+	else
+		perr(p, "line must not be indented: no value continues on "
+		    "the next line");
+}
+
 /* Looks at a whole line before libinih does; false to hide it. */
 static bool
 inspect_line(struct parse *p, char *line)
@@ -441,6 +459,10 @@ inspect_line(struct parse *p, char *line)
 	if (*s == '\0' || *s == '\n' || *s == '\r' || *s == ';' ||
 	    *s == '#')
 		return true;
+	if (s > line) {
+		indented_line(p, s);
+		return false;
+	}
 	if (*s == '[') {
 		if ((end = strchr(s, ']')) == NULL) {
 			perr(p, "section header without ']'");
@@ -451,7 +473,7 @@ inspect_line(struct parse *p, char *line)
 		*end = ']';
 		return true;
 	}
-	if (strpbrk(s, "=:") == NULL && s == line) {
+	if (strpbrk(s, "=:") == NULL) {
 		perr(p, "expected KEY = VALUE");
 		return false;
 	}

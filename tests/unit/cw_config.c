@@ -214,6 +214,31 @@ test_refused_is_given(void)
 	CHECK(logged("cw.ini: 3 errors"));
 }
 
+/* An example pasted with its indent: each line said to be indented,
+ * none joined to the value before it. */
+static void
+test_indented(void)
+{
+	CHECK(load("    [cert-watch]\n    live_dir = /srv/live\n"
+	    "    state_file = /srv/s.json\n\t; a comment may be indented\n"
+	    "    [action show]\n    type = exec\n") == NULL);
+	CHECK(logged("cw.ini:1: a [section] line must not be indented"));
+	CHECK(logged("cw.ini:3: a key = value line must not be indented"));
+	CHECK(logged("cw.ini:5: a [section] line must not be indented"));
+	CHECK(logged("cw.ini:6: a key = value line must not be indented"));
+	CHECK(not_logged("cw.ini:4"));
+	CHECK(not_logged("given twice"));
+	CHECK(not_logged("unknown key"));
+
+	CHECK(load("[cert-watch]\nlive_dir = /srv/live\n"
+	    "  state_file = /srv/s.json\n[action a]\ntype = exec\n"
+	    "command = true\n  and more\n") == NULL);
+	CHECK(logged("cw.ini:3: a key = value line must not be indented"));
+	CHECK(logged("cw.ini:7: line must not be indented"));
+	CHECK(not_logged("given twice"));
+	CHECK(logged("cw.ini: 2 errors"));
+}
+
 static void
 test_errors(void)
 {
@@ -406,6 +431,7 @@ main(void)
 	test_action_hints();
 	test_bad_section_keys();
 	test_refused_is_given();
+	test_indented();
 	test_state_dir();
 	test_example_state_dir();
 	test_check_all_errors();
