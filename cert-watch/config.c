@@ -435,17 +435,23 @@ start_section(struct parse *p, const char *name)
  * An indented line, which libinih would join to the value before it:
  * no value here takes more than one line, so it is an error, named
  * for what the line looks like rather than for what the join makes.
+ * A section header or a key is then read as if not indented, so that
+ * the sections and keys after it are checked as meant; false for
+ * other text, which is hidden.
  */
-static void
-indented_line(struct parse *p, const char *s)
+static bool
+indented_line(struct parse *p, char *line, char *s)
 {
 	const char	*shape = iniline_indented_shape(s);
 
-	if (shape != NULL)
-		perr(p, "a %s line must not be indented", shape);
-	else
+	if (shape == NULL) {
 		perr(p, "line must not be indented: no value continues on "
 		    "the next line");
+		return false;
+	}
+	perr(p, "a %s line must not be indented", shape);
+	memmove(line, s, strlen(s) + 1);
+	return true;
 }
 
 /* Looks at a whole line before libinih does; false to hide it. */
@@ -460,8 +466,9 @@ inspect_line(struct parse *p, char *line)
 	    *s == '#')
 		return true;
 	if (s > line) {
-		indented_line(p, s);
-		return false;
+		if (!indented_line(p, line, s))
+			return false;
+		s = line;
 	}
 	if (*s == '[') {
 		if ((end = strchr(s, ']')) == NULL) {

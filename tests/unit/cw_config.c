@@ -215,20 +215,28 @@ test_refused_is_given(void)
 }
 
 /* An example pasted with its indent: each line said to be indented,
- * none joined to the value before it. */
+ * none joined to the value before it, the rest read as meant. */
 static void
 test_indented(void)
 {
 	CHECK(load("    [cert-watch]\n    live_dir = /srv/live\n"
 	    "    state_file = /srv/s.json\n\t; a comment may be indented\n"
-	    "    [action show]\n    type = exec\n") == NULL);
+	    "    [action show]\n    type = exec\n    command = true\n")
+	    == NULL);
 	CHECK(logged("cw.ini:1: a [section] line must not be indented"));
 	CHECK(logged("cw.ini:3: a key = value line must not be indented"));
 	CHECK(logged("cw.ini:5: a [section] line must not be indented"));
-	CHECK(logged("cw.ini:6: a key = value line must not be indented"));
+	CHECK(logged("cw.ini:7: a key = value line must not be indented"));
 	CHECK(not_logged("cw.ini:4"));
 	CHECK(not_logged("given twice"));
 	CHECK(not_logged("unknown key"));
+	CHECK(not_logged("needs"));
+	CHECK(logged("cw.ini: 6 errors"));
+
+	CHECK(load("[action a]\ntype = exec\ncommand = true\n"
+	    "  [action b]\ntype = exec\ncommand = true\n") == NULL);
+	CHECK(logged("cw.ini:4: a [section] line must not be indented"));
+	CHECK(logged("cw.ini: 1 error\n"));
 
 	CHECK(load("[cert-watch]\nlive_dir = /srv/live\n"
 	    "  state_file = /srv/s.json\n[action a]\ntype = exec\n"
