@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -287,42 +286,16 @@ usage(FILE *out)
 	    "      --version      the version\n", CONFIG_DEFAULT_PATH);
 }
 
-/* live_dir may appear after the start (it is watched for), but what
- * is there already must be a directory. */
-static int
-check_live_dir(const struct cw_config *conf)
-{
-	struct stat	 st;
-
-	if (stat(conf->live_dir, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
-		log_err("%s: live_dir %s: not a directory", conf->path,
-		    conf->live_dir);
-		return -1;
-	}
-	if (errno == ENOENT)
-		return 0;
-	log_err("%s: live_dir %s: %s", conf->path, conf->live_dir,
-	    strerror(errno));
-	return -1;
-}
-
 static int
 check_config(const char *path)
 {
 	struct cw_config	*conf;
-	int			 rc = 0;
 
-	if ((conf = config_load(path)) == NULL)
+	if ((conf = config_load_check(path)) == NULL)
 		return EXIT_CONFIG;
-	if (check_live_dir(conf) == -1 ||
-	    config_check_state_dir(conf, true) == -1)
-		rc = EXIT_CONFIG;
-	else
-		config_print_plan(conf, stdout);
+	config_print_plan(conf, stdout);
 	config_free(conf);
-	return rc;
+	return 0;
 }
 
 int
