@@ -36,10 +36,43 @@ assert_grep "^broken +invalid .*aw.ini:1[0-9]: .*\*\.example\.test" "$OUT"
 assert_status 1 "$AW" -c "$T/aw.ini" status --json broken
 assert_grep '"config_error": ".*aw.ini:1[0-9]: ' "$OUT"
 
+try "a renew_before as long as the lifetime: a warning, the default used"
+aw_config "$T/rb.ini" "$T/state" "$T/www" ok "$name" -- \
+    "renew_before = 3650d"
+line=$(grep -n "^renew_before = 3650d" "$T/rb.ini" | cut -d: -f1)
+assert_status 0 "$AW" -c "$T/rb.ini" renew
+assert_eq "$(cat "$OUT")" ""
+want="^acme-webroot: ok: $T/rb.ini:$line: renew_before is not shorter"
+want="$want than the certificate's lifetime of [0-9]+ days; the default"
+assert_eq "$(grep -cE "$want" "$ERR")" 1
+assert_eq "$(wc -l <"$ERR")" 1
+
 try "a user who cannot read the stored files sees them unreadable"
 assert_status 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$AW" -c "$T/aw.ini" status ok
-assert_grep "^ok +unreadable " "$OUT"
+assert_grep "^ok +unreadable .*the stored files cannot be read" "$OUT"
+assert_status 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$AW" -c "$T/aw.ini" status --json ok
+assert_grep '"state": "unreadable"' "$OUT"
+assert_grep '"due": null' "$OUT"
+
+try "issue refuses a lineage that certbot manages, naming its file"
+aw_config "$T/cb.ini" "$T/cb" "$T/www" cb "$name"
+mkdir -p "$T/cb/renewal"
+touch "$T/cb/renewal/cb.conf"
+assert_status 1 "$AW" -c "$T/cb.ini" issue cb
+assert_grep "^acme-webroot: cb: $T/cb/renewal/cb.conf: certbot manages" \
+    "$ERR"
+assert test ! -e "$T/cb/live/cb"
+
+try "renew passes over it quietly, -v says so, status shows it"
+assert_status 0 "$AW" -c "$T/cb.ini" renew
+assert_eq "$(cat "$OUT" "$ERR")" ""
+assert_status 0 "$AW" -c "$T/cb.ini" -v renew
+assert_grep "cb: skipped: certbot manages it \($T/cb/renewal/cb.conf\)" \
+    "$ERR"
+assert_status 0 "$AW" -c "$T/cb.ini" status
+assert_grep "^cb +certbot " "$OUT"
 
 try "an unknown NAME is a usage error"
 assert_status 2 "$AW" -c "$T/aw.ini" issue nosuch
