@@ -329,6 +329,54 @@ judge_live(const struct cert_conf *cc, time_t now, X509 *leaf,
 		snprintf(why, size, "inside its renewal window");
 }
 
+/* Whether the certificates of list from index from on are those of
+ * part, in order. */
+static bool
+same_certs(STACK_OF(X509) *list, int from, STACK_OF(X509) *part)
+{
+	int	 i;
+
+	if (sk_X509_num(list) - from != sk_X509_num(part))
+		return false;
+	for (i = 0; i < sk_X509_num(part); i++)
+		if (X509_cmp(sk_X509_value(list, from + i),
+		    sk_X509_value(part, i)) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Whether fullchain.pem is cert.pem's leaf then chain.pem: servers
+ * send fullchain.pem, so a broken one breaks the site while cert.pem
+ * and the key look fine.  Sets why (size bytes) when it is not.
+ */
+static bool
+fullchain_whole(const struct store_files *f, X509 *leaf, char *why,
+    size_t size)
+{
+	STACK_OF(X509)	*full, *chain = NULL;
+	bool		 whole = false;
+
+	full = pem_chain_parse(f->fullchain, f->fullchain_len,
+	    "fullchain.pem");
+	if (full == NULL)
+		snprintf(why, size, "fullchain.pem does not parse");
+	else if (X509_cmp(sk_X509_value(full, 0), leaf) != 0)
+		snprintf(why, size, "fullchain.pem does not begin with "
+		    "cert.pem's certificate");
+	else if ((chain = pem_chain_parse(f->chain, f->chain_len,
+	    "chain.pem")) == NULL)
+		snprintf(why, size, "chain.pem does not parse");
+	else if (!same_certs(full, 1, chain))
+		snprintf(why, size, "fullchain.pem is not cert.pem then "
+		    "chain.pem");
+	else
+		whole = true;
+	sk_X509_pop_free(full, X509_free);
+	sk_X509_pop_free(chain, X509_free);
+	return whole;
+}
+
 int
 cert_inspect(const struct cert_conf *cc, time_t now, struct cert_info *info)
 {
@@ -356,8 +404,12 @@ cert_inspect(const struct cert_conf *cc, time_t now, struct cert_info *info)
 	if (chain == NULL || key == NULL)
 		snprintf(info->why_due, sizeof(info->why_due),
 		    "the stored files do not parse");
-	else
+	else {
 		judge_live(cc, now, sk_X509_value(chain, 0), key, info);
+		/* The whole set is installed or renewed as one. */
+		fullchain_whole(&f, sk_X509_value(chain, 0), info->why_due,
+		    sizeof(info->why_due));
+	}
 
 	sk_X509_pop_free(chain, X509_free);
 	EVP_PKEY_free(key);
