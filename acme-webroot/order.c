@@ -2,6 +2,7 @@
  * The order of one certificate, from newOrder (or a resumed order) to
  * the checked PEM files.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -360,7 +361,22 @@ out:
 	return rc;
 }
 
-/* Downloads the chain and checks it before anything is stored. */
+/* Whether chain has an intermediate after the leaf, which servers
+ * must send along; logs it when not. */
+static bool
+has_intermediate(STACK_OF(X509) *chain, const char *url)
+{
+	if (sk_X509_num(chain) >= 2)
+		return true;
+	log_err("%s: the CA sent no chain certificate", url);
+	return false;
+}
+
+/*
+ * Downloads the chain and checks it before anything is stored.
+ * Returns 0, -1, or -EBADMSG when what the CA sent is not the
+ * certificate wanted: its order will never give a better one.
+ */
 static int
 download(struct acme *acme, const struct cert_conf *cc,
     const char *order_url, json_t *order, EVP_PKEY *key,
@@ -381,11 +397,13 @@ download(struct acme *acme, const struct cert_conf *cc,
 	if (acme_download(acme, url, &pem, &len) == -1)
 		return -1;
 	failpoint("certificate-downloaded");
-	if ((chain = pem_chain_parse(pem, len, url)) == NULL)
-		goto out;
-	if (cert_check_issued(sk_X509_value(chain, 0), key, cc->domains,
+	rc = -EBADMSG;
+	if ((chain = pem_chain_parse(pem, len, url)) == NULL ||
+	    !has_intermediate(chain, url) ||
+	    cert_check_issued(sk_X509_value(chain, 0), key, cc->domains,
 	    cc->ndomains, url) == -1)
 		goto out;
+	rc = -1;
 
 	f->cert = cert_to_pem(sk_X509_value(chain, 0), &f->cert_len);
 	f->chain = chain_to_pem(chain, 1, &f->chain_len);
@@ -524,6 +542,12 @@ complete(struct acme *acme, const struct cert_conf *cc,
 	if (key == NULL && (key = order_key(cc, false)) == NULL)
 		goto out;
 	rc = download(acme, cc, st->order_url, order, key, files);
+	/* Resumed, it would give the same again: the next run orders
+	 * anew. */
+	if (rc == -EBADMSG) {
+		drop_saved_order(cc, st);
+		rc = -1;
+	}
 out:
 	EVP_PKEY_free(key);
 	json_decref(order);

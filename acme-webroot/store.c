@@ -778,15 +778,19 @@ switch_live(int livefd, const char *livepath, const char *name,
 	return remove_dir_at(livefd, livepath, new);
 }
 
+/* Whether the four files are PEM; the log names where they were
+ * going (the certificate's name is the log context already). */
 static bool
-files_ok(const struct store_files *f, const char *name)
+files_ok(const struct store_files *f, const char *state_dir,
+    const char *name)
 {
 	if (store_looks_like_pem(f->cert, f->cert_len) &&
 	    store_looks_like_pem(f->chain, f->chain_len) &&
 	    store_looks_like_pem(f->fullchain, f->fullchain_len) &&
 	    store_looks_like_pem(f->privkey, f->privkey_len))
 		return true;
-	log_err("%s: refusing to store files that are not PEM", name);
+	log_err("%s/archive/%s: refusing to store files that are not PEM",
+	    state_dir, name);
 	return false;
 }
 
@@ -800,7 +804,7 @@ store_install(const char *state_dir, const char *name,
 	gid_t	 gid, dirgid;
 	unsigned n;
 
-	if (check_name(name) == -1 || !files_ok(f, name) ||
+	if (check_name(name) == -1 || !files_ok(f, state_dir, name) ||
 	    store_tidy(state_dir, name) == -1)
 		return -1;
 	key_access(state_dir, name, key_gid, &keymode, &gid);
