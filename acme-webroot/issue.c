@@ -392,6 +392,12 @@ cert_inspect(const struct cert_conf *cc, time_t now, struct cert_info *info)
 		    "no certificate yet");
 		return 0;
 	}
+	if (rc == -ENOTDIR) {
+		info->blocked = true;
+		snprintf(info->why_due, sizeof(info->why_due),
+		    "live/%s is not a directory", cc->name);
+		return -1;
+	}
 	if (rc == -1) {
 		snprintf(info->why_due, sizeof(info->why_due),
 		    "the stored files cannot be read");
@@ -807,7 +813,10 @@ cert_renew(struct run *run, struct cert_conf *cc)
 	store_state_load(cc->state_dir, cc->name, &st);
 	cert_inspect(cc, time(NULL), &info);
 
-	if (run->force || info.why_due[0] != '\0')
+	/* Logged by cert_inspect; an order now would be lost. */
+	if (info.blocked)
+		rc = -1;
+	else if (run->force || info.why_due[0] != '\0')
 		rc = renew_due(run, cc, &st, run->force && info.why_due[0] ==
 		    '\0' ? "issue asked for" : info.why_due);
 	else {

@@ -324,8 +324,18 @@ store_read_live(const char *state_dir, const char *name,
 	if (check_name(name) == -1 ||
 	    store_live_path(state_dir, name, dir, sizeof(dir)) == -1)
 		return -1;
-	if (stat(dir, &st) == -1 && errno == ENOENT)
-		return -ENOENT;
+	/* Not followed: a new version could not replace a link. */
+	if (lstat(dir, &st) == -1) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		log_err("%s: stat: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("%s: not a directory%s", dir, S_ISLNK(st.st_mode) ?
+		    " but a symbolic link" : "");
+		return -ENOTDIR;
+	}
 
 	if (read_live_file(dir, "cert", PEM_MAX, &f->cert,
 	    &f->cert_len) == -1 ||

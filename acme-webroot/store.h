@@ -77,8 +77,10 @@ int	 store_live_path(const char *state_dir, const char *name, char *buf,
 /*
  * Reads the live version through live/NAME's symlinks.  Returns 0,
  * -ENOENT without logging when NAME has no live directory or no
- * certificate yet, -1 after logging (a dangling link, an unreadable or
- * oversized file).  *f is all NULL on failure.
+ * certificate yet, -ENOTDIR after logging when live/NAME is not a
+ * directory (a symbolic link to one included: no version can be
+ * installed there), -1 after logging (a dangling link, an unreadable
+ * or oversized file).  *f is all NULL on failure.
  */
 int	 store_read_live(const char *state_dir, const char *name,
 	    struct store_files *f);
