@@ -136,6 +136,16 @@ run_free(struct run *run)
 	strv_clear(&run->failed);
 }
 
+/* Stores the account the CA named for the session's key. */
+static int
+keep_found_account(struct session *s, const char *kid)
+{
+	log_info("%s: account %s stored for key %s", s->directory, kid,
+	    s->thumbprint);
+	return store_account_put(s->state_dir, s->directory, s->thumbprint,
+	    kid);
+}
+
 /*
  * Adopts the account of a file from before accounts were stored per
  * key, when it is this key's: the CA is asked which account the key
@@ -149,8 +159,14 @@ adopt_unkeyed_account(struct session *s, char **kid)
 	char	*old = NULL;
 	int	 rc;
 
-	/* A corrupt old file is reported and ignored, as if absent. */
-	if (store_account_get(s->state_dir, s->directory, NULL, &old) != 0)
+	/* A corrupt old file is set aside, as if absent. */
+	log_errors_at(LOG_WARNING);
+	rc = store_account_get(s->state_dir, s->directory, NULL, &old);
+	log_errors_at(LOG_ERR);
+	if (rc == -1)
+		return store_account_set_aside(s->state_dir, s->directory,
+		    NULL);
+	if (rc != 0)
 		return 0;
 	rc = acme_account_find(&s->acme, s->key, kid);
 	if (rc == -ENOENT) {
@@ -158,15 +174,31 @@ adopt_unkeyed_account(struct session *s, char **kid)
 		    old, s->thumbprint);
 		rc = 0;
 	} else if (rc == 0) {
-		log_info("%s: account %s stored for key %s", s->directory,
-		    *kid, s->thumbprint);
-		rc = store_account_put(s->state_dir, s->directory,
-		    s->thumbprint, *kid);
+		rc = keep_found_account(s, *kid);
 		if (rc == 0 && strcmp(old, *kid) == 0)
 			store_account_forget(s->state_dir, s->directory, NULL);
 	}
 	free(old);
 	return rc;
+}
+
+/*
+ * A stored account file that cannot be used (corrupt, an http:// URL)
+ * is set aside, and the CA asked which account the key has, creating
+ * none; *kid is NULL when it has none, and acme_account() makes one.
+ */
+static int
+recover_account(struct session *s, char **kid)
+{
+	int	 rc;
+
+	if (store_account_set_aside(s->state_dir, s->directory,
+	    s->thumbprint) == -1)
+		return -1;
+	rc = acme_account_find(&s->acme, s->key, kid);
+	if (rc == -ENOENT)
+		return 0;
+	return rc == 0 ? keep_found_account(s, *kid) : rc;
 }
 
 /* Opens the directory and the account: the first request of a run. */
@@ -188,9 +220,14 @@ session_open(struct run *run, struct session *s, const struct cert_conf *cc)
 	    (s->thumbprint = jwk_thumbprint(s->key)) == NULL)
 		return -1;
 
+	/* A file that cannot be used is mended below: not an error. */
+	log_errors_at(LOG_WARNING);
 	rc = store_account_get(s->state_dir, s->directory, s->thumbprint,
 	    &kid);
-	if (rc == -ENOENT)
+	log_errors_at(LOG_ERR);
+	if (rc == -1)
+		rc = recover_account(s, &kid);
+	else if (rc == -ENOENT)
 		rc = adopt_unkeyed_account(s, &kid);
 	if (rc == -1) {
 		free(kid);

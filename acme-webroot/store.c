@@ -1012,6 +1012,26 @@ store_account_put(const char *state_dir, const char *directory,
 }
 
 int
+store_account_set_aside(const char *state_dir, const char *directory,
+    const char *thumbprint)
+{
+	char	 path[PATH_MAX], aside[PATH_MAX];
+
+	if (account_path(state_dir, directory, thumbprint, path,
+	    sizeof(path)) == -1 ||
+	    pathf(aside, sizeof(aside), "%s.corrupt", path) == -1)
+		return -1;
+	if (rename(path, aside) == -1) {
+		log_err("%s: rename to %s: %s", path, aside,
+		    strerror(errno));
+		return -1;
+	}
+	log_warn("%s: set aside as %s; the CA is asked for the account",
+	    path, aside);
+	return 0;
+}
+
+int
 store_account_forget(const char *state_dir, const char *directory,
     const char *thumbprint)
 {
