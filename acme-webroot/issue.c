@@ -633,14 +633,16 @@ out:
 static bool
 may_retry(const struct run *run, const struct store_state *st)
 {
-	char	 when[32];
+	char	 when[32], *why;
 
 	if (run->force || st->next_try <= time(NULL))
 		return true;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 	    gmtime(&st->next_try));
-	log_err("not retried before %s; last failure: %s", when,
-	    st->failure_msg ? st->failure_msg : "unknown");
+	why = log_escape_unprintable(st->failure_msg ? st->failure_msg :
+	    "unknown");
+	log_err("not retried before %s; last failure: %s", when, why);
+	log_escape_free(why);
 	return false;
 }
 
