@@ -395,29 +395,47 @@ out:
 	return rc;
 }
 
-/* The order in flight, when it is still good for cc; else NULL. */
+/* Forgets the order in flight and its key: the next order is new. */
+static void
+drop_saved_order(const struct cert_conf *cc, struct store_state *st)
+{
+	free(st->order_url);
+	st->order_url = NULL;
+	store_pending_key_forget(cc->state_dir, cc->name);
+}
+
+/*
+ * The order in flight, when it is still good for cc; else NULL.  A
+ * saved order that cannot be fetched (expired, not found) is no
+ * failure of this run: its error is shown with -v only.
+ */
 static json_t *
 resume(struct acme *acme, const struct cert_conf *cc,
     struct store_state *st)
 {
 	json_t		*order = NULL;
 	const char	*status;
+	int		 rc;
 
 	if (st->order_url == NULL)
 		return NULL;
 	log_info("resuming order %s", st->order_url);
-	if (acme_fetch(acme, st->order_url, &order) == 0) {
+	log_errors_at(LOG_NOTICE);
+	rc = acme_fetch(acme, st->order_url, &order);
+	log_errors_at(LOG_ERR);
+	if (rc == 0) {
 		status = json_str(order, "status");
 		if (status != NULL && order_matches(cc, order) &&
 		    strcmp(status, "invalid") != 0)
 			return order;
-		log_info("%s: order no longer usable, ordering anew",
-		    st->order_url);
 	}
+	log_notice("%s: saved order no longer usable, ordering anew",
+	    st->order_url);
 	json_decref(order);
-	free(st->order_url);
-	st->order_url = NULL;
-	store_pending_key_forget(cc->state_dir, cc->name);
+	drop_saved_order(cc, st);
+	/* What is remembered of a failure is the new order's reason. */
+	if (rc == -1)
+		log_error_mark();
 	return NULL;
 }
 
@@ -463,18 +481,14 @@ prove(struct acme *acme, const struct cert_conf *cc, const char *url,
 	return acme_poll(acme, url, ORDER_FINALS, order);
 }
 
-int
-order_obtain(struct acme *acme, const struct cert_conf *cc,
-    struct store_state *st, struct store_files *files)
+/* Takes order, in state pending or later, to the checked files. */
+static int
+complete(struct acme *acme, const struct cert_conf *cc,
+    struct store_state *st, json_t *order, struct store_files *files)
 {
-	json_t		*order;
 	EVP_PKEY	*key = NULL;
 	const char	*status;
 	int		 rc = -1;
-
-	if ((order = resume(acme, cc, st)) == NULL &&
-	    new_order(acme, cc, st, &order) == -1)
-		return -1;
 
 	status = json_str(order, "status");
 	if (status != NULL && strcmp(status, "pending") == 0 &&
@@ -506,4 +520,71 @@ out:
 	EVP_PKEY_free(key);
 	json_decref(order);
 	return rc;
+}
+
+/* Whether the CA has given up on the order at url: it is invalid
+ * (its validation failed, or it expired). */
+static bool
+ca_gave_up(struct acme *acme, const char *url)
+{
+	json_t	*order = NULL;
+	bool	 invalid;
+
+	if (acme_fetch(acme, url, &order) == -1)
+		return false;
+	invalid = strcmp(json_str(order, "status") ?: "", "invalid") == 0;
+	json_decref(order);
+	return invalid;
+}
+
+/*
+ * A saved order is what an interrupted run left, and the CA may have
+ * gone on without it: validated it after the token was removed, or
+ * let it expire.  That is no failure of the certificate: the errors
+ * are shown with -v only, and a new order is placed once.  Any other
+ * failure is this run's, and its first error is shown as such.
+ * Returns 0 when it gave files, -1 on failure, 1 when a new order is
+ * due.
+ */
+static int
+complete_saved(struct acme *acme, const struct cert_conf *cc,
+    struct store_state *st, json_t *order, struct store_files *files)
+{
+	bool	 stopped, gave_up;
+	int	 rc;
+
+	log_errors_at(LOG_NOTICE);
+	rc = complete(acme, cc, st, order, files);
+	stopped = acme->stop != NULL && *acme->stop;
+	gave_up = rc == -1 && !stopped && ca_gave_up(acme, st->order_url);
+	log_errors_at(LOG_ERR);
+	if (rc == 0 || stopped)
+		return rc;
+	if (!gave_up) {
+		log_err("%s", log_first_error() ?: "failed");
+		return -1;
+	}
+
+	log_notice("%s: saved order failed (%s), ordering anew",
+	    st->order_url, log_first_error() ?: "no reason given");
+	drop_saved_order(cc, st);
+	/* What is remembered of a failure is the new order's reason. */
+	log_error_mark();
+	return 1;
+}
+
+int
+order_obtain(struct acme *acme, const struct cert_conf *cc,
+    struct store_state *st, struct store_files *files)
+{
+	json_t	*order;
+	int	 rc;
+
+	if ((order = resume(acme, cc, st)) != NULL &&
+	    (rc = complete_saved(acme, cc, st, order, files)) <= 0)
+		return rc;
+
+	if (new_order(acme, cc, st, &order) == -1)
+		return -1;
+	return complete(acme, cc, st, order, files);
 }

@@ -16,6 +16,7 @@ static bool		 journal_prefix;
 static const char	*context;
 static char		 escape_failed[] = "(unprintable)";
 static char		 first_error[512];
+static int		 error_level = LOG_ERR;
 
 void
 log_setup(const char *progname, int level, bool journal)
@@ -67,6 +68,12 @@ log_first_error(void)
 }
 
 void
+log_errors_at(int level)
+{
+	error_level = level;
+}
+
+void
 log_msg(int level, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -76,6 +83,8 @@ log_msg(int level, const char *fmt, ...)
 		vsnprintf(first_error, sizeof(first_error), fmt, ap);
 		va_end(ap);
 	}
+	if (level <= LOG_ERR && level < error_level)
+		level = error_level;
 	if (!log_enabled(level))
 		return;
 

@@ -40,6 +40,13 @@ void	 log_msg(int level, const char *fmt, ...)
 void	 log_error_mark(void);
 const char *log_first_error(void);
 
+/*
+ * Shows errors at level (LOG_NOTICE, say) until set back to LOG_ERR,
+ * for an attempt whose failure is not final because another follows:
+ * they are still recorded for log_first_error().
+ */
+void	 log_errors_at(int level);
+
 /* Logs "WHAT: REASON" for every error in OpenSSL's queue (or WHAT
  * alone when the queue is empty) and empties the queue. */
 void	 log_openssl(const char *what, ...)

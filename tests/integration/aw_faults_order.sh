@@ -5,7 +5,8 @@
 # ever.  Each ends the certificate within its timeout with exit 1, the
 # live certificate as it was, and no token left in the webroot.  Every
 # case has a lineage of its own, as a later run resumes an order left
-# in flight.
+# in flight.  A saved order that the CA turned invalid while no run was
+# there is not a failure: a new order takes its place in the same run.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/aw.sh"
 
@@ -82,5 +83,49 @@ aw_faults 'name=retry-after,secs=1'
 assert_status 0 "$AW" -c "$CONF" issue site
 assert_grep "^site: issued version 2 " "$OUT"
 assert_eq "$(find "$WWW" -mindepth 1)" ""
+
+# saved TAG: a run killed once its token is written leaves its order
+# saved, pending at the CA.
+saved() {
+	aw_fakeca_site "$1" "timeout = 20"
+	ACME_WEBROOT_FAILPOINT=token-written run "$AW" -c "$CONF" issue site
+	assert test "$RC" -ne 0
+	assert grep -q '"order_url"' "$STATE"/acme-webroot/*
+}
+
+try "a saved order found invalid when resumed is replaced by a new one"
+saved resumed
+aw_faults 'name=invalid,times=1'
+assert_status 0 "$AW" -c "$CONF" -v issue site
+assert_grep "^site: issued version 2 " "$OUT"
+assert_grep "$SITE_AT/order/[0-9]+: saved order failed \(.*unauthorized.*\), ordering anew" \
+    "$ERR"
+assert_eq "$(fakeca_ctl CA /count/new-order)" 1
+assert_status 0 "$AW" -c "$CONF" status --json
+assert_grep '"failures": 0' "$OUT"
+assert_grep '"last_failure": null' "$OUT"
+
+try "its errors are no failure of this run: without -v it is quiet"
+saved quiet
+aw_faults 'name=invalid,times=1'
+assert_status 0 "$AW" -c "$CONF" issue site
+assert_eq "$(cat "$ERR")" ""
+
+try "a saved order invalid at the CA is dropped before any answer"
+saved dropped
+aw_faults 'name=invalid,on=order,times=1'
+assert_status 0 "$AW" -c "$CONF" -v issue site
+assert_grep "$SITE_AT/order/[0-9]+: saved order no longer usable, ordering anew" \
+    "$ERR"
+assert_eq "$(fakeca_ctl CA /count/chall)" 2
+
+try "a new order that fails after a saved one did is the failure"
+saved twice
+aw_faults 'name=invalid'
+assert_status 1 "$AW" -c "$CONF" issue site
+assert_eq "$(fakeca_ctl CA /count/new-order)" 1
+assert_grep "$SITE_AT/authz/[0-9]+: .*unauthorized" "$ERR"
+assert_no_grep "saved order" "$ERR"
+aw_failing "unauthorized"
 
 pass
