@@ -48,14 +48,16 @@ classify(const struct cert_conf *cc, time_t now, struct row *r)
 		return;
 	}
 	store_state_load(cc->state_dir, cc->name, &r->st);
+	/* A failed last attempt is what needs doing something about,
+	 * more than the missing or expired certificate it left. */
 	if (cert_inspect(cc, now, &r->info) == -1)
 		r->state = "unreadable";
+	else if (r->st.failures > 0 || r->st.deploy_pending)
+		r->state = "failing";
 	else if (!r->info.present)
 		r->state = "missing";
 	else if (r->info.usable && now >= r->info.not_after)
 		r->state = "expired";
-	else if (r->st.failures > 0 || r->st.deploy_pending)
-		r->state = "failing";
 	else if (r->info.why_due[0] != '\0')
 		r->state = "due";
 	else

@@ -128,4 +128,17 @@ assert_grep "$SITE_AT/authz/[0-9]+: .*unauthorized" "$ERR"
 assert_no_grep "saved order" "$ERR"
 aw_failing "unauthorized"
 
+try "a certificate never issued whose attempt failed is failing"
+mkdir -p "$T/never/www"
+AW_DIRECTORY=$CA_DIRECTORY AW_CA_BUNDLE=$CA_CA_BUNDLE \
+    aw_config "$T/never/aw.ini" "$T/never/state" "$T/never/www" site \
+    a-never.example.test
+aw_faults 'name=invalid'
+assert_status 1 "$AW" -c "$T/never/aw.ini" issue site
+assert_status 1 "$AW" -c "$T/never/aw.ini" status
+assert_grep "^site +failing .*unauthorized" "$OUT"
+assert_status 1 "$AW" -c "$T/never/aw.ini" status --json
+assert_grep '"state": "failing"' "$OUT"
+assert_grep '"not_after": null' "$OUT"
+
 pass
