@@ -76,16 +76,28 @@ last_failure(const struct row *r)
 	return NULL;
 }
 
-/* The NOTE column: the first configuration error, the last failure,
- * or why it is due. */
+/* Why it is due now, or NULL: files that cannot be read say nothing
+ * of when they are due. */
+static const char *
+due(const struct row *r)
+{
+	if (strcmp(r->state, "unreadable") == 0 || r->info.why_due[0] == '\0')
+		return NULL;
+	return r->info.why_due;
+}
+
+/* The NOTE column: the first configuration error, why the files
+ * cannot be read, the last failure, or why it is due. */
 static const char *
 note(const struct cert_conf *cc, const struct row *r)
 {
 	if (!cc->valid)
 		return cc->error != NULL ? cc->error : "";
+	if (strcmp(r->state, "unreadable") == 0)
+		return r->info.why_due;
 	if (last_failure(r) != NULL)
 		return last_failure(r);
-	return r->info.why_due;
+	return due(r) != NULL ? due(r) : "";
 }
 
 static void
@@ -122,7 +134,7 @@ row_json(const struct cert_conf *cc, const struct row *r)
 	    "name", cc->name, "state", r->state, "domains", names,
 	    "not_after", r->info.not_after ? until : NULL,
 	    "renew_at", r->info.usable ? renew : NULL,
-	    "due", r->info.why_due[0] ? r->info.why_due : NULL,
+	    "due", due(r),
 	    "last_failure", last_failure(r),
 	    "failures", (int)r->st.failures,
 	    "next_try", r->st.next_try ? retry : NULL,

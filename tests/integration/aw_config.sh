@@ -39,7 +39,11 @@ assert_grep '"config_error": ".*aw.ini:1[0-9]: ' "$OUT"
 try "a user who cannot read the stored files sees them unreadable"
 assert_status 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$AW" -c "$T/aw.ini" status ok
-assert_grep "^ok +unreadable " "$OUT"
+assert_grep "^ok +unreadable .*the stored files cannot be read" "$OUT"
+assert_status 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$AW" -c "$T/aw.ini" status --json ok
+assert_grep '"state": "unreadable"' "$OUT"
+assert_grep '"due": null' "$OUT"
 
 try "an unknown NAME is a usage error"
 assert_status 2 "$AW" -c "$T/aw.ini" issue nosuch
