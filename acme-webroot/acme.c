@@ -167,6 +167,7 @@ fresh_nonce(struct acme *acme)
 	long			 status;
 	int			 tries;
 
+	log_debug("HEAD %s", url);
 	for (tries = 0; tries <= ACME_RETRY_MAX; tries++) {
 		if (request(acme, "HEAD", url, NULL, NULL, &h) == 0 &&
 		    h.nonce != NULL) {
@@ -274,7 +275,7 @@ post(struct acme *acme, const char *url, const char *payload,
 	int	 badnonce = 0, retries = 0, verdict = -1;
 	bool	 reregistered = false;
 
-	log_info("POST %s", url);
+	log_debug("POST %s", url);
 	memset(r, 0, sizeof(*r));
 	for (;;) {
 		reply_clear(r);
@@ -385,7 +386,7 @@ acme_open(struct acme *acme, struct http_client *http,
 	if (acme->deadline == 0)
 		acme->deadline = time(NULL) + 600;
 
-	log_info("GET %s", directory_url);
+	log_debug("GET %s", directory_url);
 	for (tries = 0; ; tries++) {
 		if (request(acme, "GET", directory_url, NULL, NULL,
 		    &h) == 0 && h.status == 200)

@@ -256,6 +256,9 @@ authorize(struct acme *acme, const struct cert_conf *cc,
 		if (acme_respond(acme, ans[i].challenge_url) == -1)
 			goto out;
 	failpoint("challenge-answered");
+	if (n > 0)
+		log_info("%zu challenge%s answered, the CA validates", n,
+		    n == 1 ? "" : "s");
 
 	for (i = 0; i < n; i++) {
 		if (acme_poll(acme, ans[i].authz_url, AUTHZ_FINALS,
@@ -273,6 +276,8 @@ authorize(struct acme *acme, const struct cert_conf *cc,
 		}
 		json_decref(done);
 	}
+	log_info("%zu name%s validated", cc->ndomains,
+	    cc->ndomains == 1 ? "" : "s");
 	rc = 0;
 out:
 	for (i = 0; i < n; i++)
@@ -341,6 +346,8 @@ finalize(struct acme *acme, const struct cert_conf *cc, json_t **order,
 	}
 	if ((csr = csr_make(key, cc->domains, cc->ndomains)) == NULL)
 		return -1;
+	log_info("%s: finalizing with its %s key", order_url,
+	    key_type_name(cc->key_type));
 	if (acme_finalize(acme, url, csr, &answer) == -1)
 		goto out;
 	failpoint("finalize-sent");
@@ -370,6 +377,7 @@ download(struct acme *acme, const struct cert_conf *cc,
 		    order_url);
 		return -1;
 	}
+	log_info("downloading %s", url);
 	if (acme_download(acme, url, &pem, &len) == -1)
 		return -1;
 	failpoint("certificate-downloaded");

@@ -295,7 +295,7 @@ webroot_put(struct webroot_set *set, const char *webroot,
 	}
 	rc = write_token(d.ac, w, token, keyauth);
 	if (rc == 0)
-		log_info("%s/.well-known/acme-challenge/%s: written", w,
+		log_debug("%s/.well-known/acme-challenge/%s: written", w,
 		    token);
 	else if (made == 0)
 		forget_last(set);

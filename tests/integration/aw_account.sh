@@ -32,12 +32,12 @@ unkeyed=$accounts/$(printf %s "$P_DIRECTORY" | sha256sum | cut -d' ' -f1).json
 first=$(ls "$accounts"/*.json)
 
 # issued_with KEY N: issue with account_key KEY makes the next version
-# with N newAccount requests (-v shows each POST).
+# with N newAccount requests (-vv shows each POST).
 issued_with() {
 	local version
 	version=$(aw_version "$T/state" acct)
 	sed -i "s#^account_key = .*#account_key = $1#" "$T/aw.ini"
-	assert_status 0 "$AW" -v -c "$T/aw.ini" issue acct
+	assert_status 0 "$AW" -vv -c "$T/aw.ini" issue acct
 	assert_eq "$(aw_version "$T/state" acct)" $((version + 1))
 	assert_eq "$(grep -c "POST https://[^ ]*/sign-me-up" "$ERR")" "$2"
 }

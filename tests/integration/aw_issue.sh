@@ -72,6 +72,25 @@ assert_eq "$(cat "$OUT" "$ERR")" ""
 assert_eq "$(aw_version "$state" site)" 2
 assert test ! -e "$T/deploy.env"
 
+try "-v shows each step on one line, not each request"
+assert_status 0 "$AW" -c "$T/aw.ini" -v issue site
+assert_no_grep "(HEAD|GET|POST) https://" "$ERR"
+for step in "renewing: issue asked for" "order https://" \
+    "2 names validated" "finalizing with its ec-256 key" "downloading " \
+    "version 3 in place" "deploy_hook: done"; do
+	assert_eq "$(grep -cE "^acme-webroot: site: .*$step" "$ERR")" 1
+done
+# Pebble may reuse an authorization of the last order: no token then.
+if grep -q "token in" "$ERR"; then
+	assert_grep "^acme-webroot: site: [^ ]+: token in $root\$" "$ERR"
+	assert_grep "^acme-webroot: site: [12] challenges? answered" "$ERR"
+fi
+
+try "-vv adds each request"
+assert_status 0 "$AW" -c "$T/aw.ini" -vv issue site
+assert_grep "^acme-webroot: site: POST https://" "$ERR"
+assert_grep "^acme-webroot: site: GET https://" "$ERR"
+
 try "a not-due run opens no connection to the CA"
 aw_counting_ca "$T/aw.ini"
 assert_status 0 "$AW" -c "$T/aw.ini" renew
