@@ -711,10 +711,17 @@ cert_renew(struct run *run, struct cert_conf *cc)
 	char			 conf[4096];
 	int			 rc = -1;
 
+	/* Renewing all is quiet about certbot's lineages; asked for one
+	 * by name, it says why it does nothing. */
 	if (store_certbot_managed(cc->state_dir, cc->name, conf,
 	    sizeof(conf))) {
-		log_notice("skipped: certbot manages it (%s)", conf);
-		return 0;
+		if (!run->force) {
+			log_notice("skipped: certbot manages it (%s)", conf);
+			return 0;
+		}
+		log_err("%s: certbot manages this certificate; not issued",
+		    conf);
+		return -1;
 	}
 	/* What a killed run left beside live/NAME goes first. */
 	store_tidy(cc->state_dir, cc->name);

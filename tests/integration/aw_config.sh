@@ -45,6 +45,24 @@ assert_status 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
 assert_grep '"state": "unreadable"' "$OUT"
 assert_grep '"due": null' "$OUT"
 
+try "issue refuses a lineage that certbot manages, naming its file"
+aw_config "$T/cb.ini" "$T/cb" "$T/www" cb "$name"
+mkdir -p "$T/cb/renewal"
+touch "$T/cb/renewal/cb.conf"
+assert_status 1 "$AW" -c "$T/cb.ini" issue cb
+assert_grep "^acme-webroot: cb: $T/cb/renewal/cb.conf: certbot manages" \
+    "$ERR"
+assert test ! -e "$T/cb/live/cb"
+
+try "renew passes over it quietly, -v says so, status shows it"
+assert_status 0 "$AW" -c "$T/cb.ini" renew
+assert_eq "$(cat "$OUT" "$ERR")" ""
+assert_status 0 "$AW" -c "$T/cb.ini" -v renew
+assert_grep "cb: skipped: certbot manages it \($T/cb/renewal/cb.conf\)" \
+    "$ERR"
+assert_status 0 "$AW" -c "$T/cb.ini" status
+assert_grep "^cb +certbot " "$OUT"
+
 try "an unknown NAME is a usage error"
 assert_status 2 "$AW" -c "$T/aw.ini" issue nosuch
 assert_grep "nosuch" "$ERR"
