@@ -174,7 +174,7 @@ static const size_t string_members[] = {
 	AT(name), AT(file), AT(webroot), AT(directory), AT(email),
 	AT(ca_bundle), AT(state_dir), AT(account_key), AT(pre_hook),
 	AT(post_hook), AT(deploy_hook), AT(key_group), AT(webroot_at),
-	AT(ca_bundle_at), AT(error),
+	AT(ca_bundle_at), AT(renew_before_at), AT(error),
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1127,35 +1127,69 @@ parse_range(const char *v, long min, long max, long *out)
 	return true;
 }
 
-/* "1/3", "25%", "30d", "12h", "90m", "600s". */
+/* The share of the lifetime that "1/3", "25%" or "12.5%" give, in
+ * *out; false when v has none of these forms. */
 static bool
+parse_share(const char *v, double *out)
+{
+	const char	*p, *decimals;
+	double		 scale = 1;
+	long		 a, b;
+
+	if (!parse_num(v, &p, &a))
+		return false;
+	if (*p == '/') {
+		if (!parse_num(p + 1, &p, &b) || *p != '\0' || b == 0)
+			return false;
+		*out = (double)a / (double)b;
+		return true;
+	}
+	/* One division, so that "99.9%" is the double nearest 0.999. */
+	b = 0;
+	if (*p == '.') {
+		decimals = p + 1;
+		if (!parse_num(decimals, &p, &b))
+			return false;
+		for (; decimals < p; decimals++)
+			scale *= 10;
+	}
+	if (p[0] != '%' || p[1] != '\0')
+		return false;
+	*out = ((double)a * scale + (double)b) / (scale * 100);
+	return true;
+}
+
+/* "1/3", "25%", "30d", "12h", "90m", "600s": NULL when v is one of
+ * these forms and in range, else what is wrong with it. */
+static const char *
 parse_renew(const char *v, struct cert_conf *cc)
 {
 	static const char	 units[] = "dhms";
 	static const long	 secs[] = { 86400, 3600, 60, 1 };
 	const char		*p, *unit;
-	long			 a, b;
+	double			 share;
+	long			 a;
 
-	if (!parse_num(v, &p, &a) || a == 0)
-		return false;
-	if (*p == '/') {
-		if (!parse_num(p + 1, &p, &b) || *p != '\0' || a >= b)
-			return false;
+	if (parse_share(v, &share)) {
+		if (share <= 0)
+			return "must be above 0";
+		if (share >= 1)
+			return "must be below 100% (1/1) of the lifetime";
 		cc->renew_kind = RENEW_FRACTION;
-		cc->renew_fraction = (double)a / (double)b;
-		return true;
+		cc->renew_fraction = share;
+		return NULL;
 	}
-	if (p[0] == '%' && p[1] == '\0' && a < 100) {
-		cc->renew_kind = RENEW_FRACTION;
-		cc->renew_fraction = (double)a / 100.0;
-		return true;
-	}
-	if (p[0] == '\0' || p[1] != '\0' || (unit = strchr(units, p[0])) ==
-	    NULL || a > 3650 * 86400 / secs[unit - units])
-		return false;
+	if (!parse_num(v, &p, &a) || p[0] == '\0' || p[1] != '\0' ||
+	    (unit = strchr(units, p[0])) == NULL)
+		return "is not a fraction of the lifetime (1/3, 25%) or a "
+		    "time (30d, 12h, 90m, 600s)";
+	if (a == 0)
+		return "must be above 0";
+	if (a > 3650 * 86400 / secs[unit - units])
+		return "is more than 3650 days";
 	cc->renew_kind = RENEW_SECONDS;
 	cc->renew_seconds = a * secs[unit - units];
-	return true;
+	return NULL;
 }
 
 static bool
@@ -1268,10 +1302,9 @@ set_value(struct loader *ld, struct section *sec, struct cert_conf *cc,
 		what = "an absolute path";
 		break;
 	case V_RENEW:
-		ok = parsed = parse_renew(v, cc);
-		what = "a fraction of the lifetime (1/3, 25%) or a time "
-		    "(30d, 12h, 90m, 600s)";
-		break;
+		if ((what = parse_renew(v, cc)) != NULL)
+			value_err(ld, sec, e, "\"%s\" %s", q(ld, v), what);
+		return;
 	case V_SECONDS:
 		ok = parsed = parse_range(v, 1, 86400, m);
 		what = "a number of seconds from 1 to 86400";
@@ -1298,16 +1331,19 @@ set_value(struct loader *ld, struct section *sec, struct cert_conf *cc,
 		set_str(ld, cc, ki->offset, v);
 }
 
-/* Where the paths checked after loading were set, for their errors. */
+/* Where the paths checked after loading, and renew_before, were set,
+ * for their messages. */
 static void
 note_origin(struct loader *ld, struct cert_conf *cc, const struct entry *e,
-    size_t offset)
+    const struct key_info *ki)
 {
 	char	**at;
 
-	if (offset == AT(webroot))
+	if (ki->kind == V_RENEW)
+		at = &cc->renew_before_at;
+	else if (ki->offset == AT(webroot))
 		at = &cc->webroot_at;
-	else if (offset == AT(ca_bundle))
+	else if (ki->offset == AT(ca_bundle))
 		at = &cc->ca_bundle_at;
 	else
 		return;
@@ -1328,7 +1364,7 @@ apply_entry(struct loader *ld, struct section *sec, struct cert_conf *cc,
 	if (e->cont || ki == NULL || ki->kind == V_DOMAINS ||
 	    ki->kind == V_WEBROOT_FOR || ki->kind == V_INCLUDE)
 		return;
-	note_origin(ld, cc, e, ki->offset);
+	note_origin(ld, cc, e, ki);
 	if (e->value[0] == '\0') {
 		if (!ki->may_be_empty)
 			value_err(ld, sec, e, "value is empty");

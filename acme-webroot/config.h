@@ -79,6 +79,8 @@ struct cert_conf {
 	enum renew_kind	 renew_kind;	/* which of the two below applies */
 	double		 renew_fraction; /* of the lifetime, 0 < f < 1 */
 	long		 renew_seconds;	/* before notAfter, > 0 */
+	char		*renew_before_at; /* "FILE:LINE" of its line, or
+					 * NULL */
 
 	char		*pre_hook;	/* shell text, NULL if none */
 	char		*post_hook;	/* shell text, NULL if none */

@@ -273,6 +273,32 @@ names_match(const struct cert_conf *cc, X509 *leaf)
 	return ok;
 }
 
+/*
+ * A renew_before as long as the lifetime would renew on every run;
+ * cert_conf_renew_at() uses the default share instead, and this says
+ * so, once per run, as each run inspects a certificate once.
+ */
+static void
+warn_renew_before(const struct cert_conf *cc, time_t not_before,
+    time_t not_after)
+{
+	long long	 life = (long long)(not_after - not_before);
+	char		 span[64];
+
+	if (cc->renew_kind != RENEW_SECONDS || cc->renew_seconds < life)
+		return;
+	if (life >= 2 * 86400)
+		snprintf(span, sizeof(span), "%lld days", life / 86400);
+	else if (life >= 2 * 3600)
+		snprintf(span, sizeof(span), "%lld hours", life / 3600);
+	else
+		snprintf(span, sizeof(span), "%lld seconds", life);
+	log_warn("%s: renew_before is not shorter than the certificate's "
+	    "lifetime of %s; the default, 1/3 of it (1/2 under 10 days), "
+	    "is used", cc->renew_before_at ? cc->renew_before_at :
+	    "renew_before", span);
+}
+
 /* Checks the parsed live files against cc; sets why_due if needed. */
 static void
 judge_live(const struct cert_conf *cc, time_t now, X509 *leaf,
@@ -289,6 +315,7 @@ judge_live(const struct cert_conf *cc, time_t now, X509 *leaf,
 		return;
 	}
 	info->usable = true;
+	warn_renew_before(cc, info->not_before, info->not_after);
 	info->renew_at = cert_conf_renew_at(cc, info->not_before,
 	    info->not_after);
 	if (!names_match(cc, leaf))

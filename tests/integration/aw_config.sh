@@ -36,6 +36,17 @@ assert_grep "^broken +invalid .*aw.ini:1[0-9]: .*\*\.example\.test" "$OUT"
 assert_status 1 "$AW" -c "$T/aw.ini" status --json broken
 assert_grep '"config_error": ".*aw.ini:1[0-9]: ' "$OUT"
 
+try "a renew_before as long as the lifetime: a warning, the default used"
+aw_config "$T/rb.ini" "$T/state" "$T/www" ok "$name" -- \
+    "renew_before = 3650d"
+line=$(grep -n "^renew_before = 3650d" "$T/rb.ini" | cut -d: -f1)
+assert_status 0 "$AW" -c "$T/rb.ini" renew
+assert_eq "$(cat "$OUT")" ""
+want="^acme-webroot: ok: $T/rb.ini:$line: renew_before is not shorter"
+want="$want than the certificate's lifetime of [0-9]+ days; the default"
+assert_eq "$(grep -cE "$want" "$ERR")" 1
+assert_eq "$(wc -l <"$ERR")" 1
+
 try "a user who cannot read the stored files sees them unreadable"
 assert_status 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$AW" -c "$T/aw.ini" status ok

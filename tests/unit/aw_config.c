@@ -531,9 +531,16 @@ test_values(void)
 		{ "key_type = ec-255", "key_type in [cert v]: \"ec-255\" is "
 		    "not one of ec-256, ec-384, rsa-2048, rsa-3072, "
 		    "rsa-4096" },
-		{ "renew_before = 1/1", "\"1/1\" is not a fraction" },
-		{ "renew_before = 0/3", "renew_before in [cert v]" },
-		{ "renew_before = 100%", "renew_before in [cert v]" },
+		{ "renew_before = 1/1", "\"1/1\" must be below 100% (1/1) "
+		    "of the lifetime" },
+		{ "renew_before = 0/3", "\"0/3\" must be above 0" },
+		{ "renew_before = 100%", "\"100%\" must be below 100%" },
+		{ "renew_before = 100.0%", "\"100.0%\" must be below 100%" },
+		{ "renew_before = 0.0%", "\"0.0%\" must be above 0" },
+		{ "renew_before = 0d", "\"0d\" must be above 0" },
+		{ "renew_before = 3651d", "\"3651d\" is more than 3650" },
+		{ "renew_before = 1.5d", "\"1.5d\" is not a fraction" },
+		{ "renew_before = 5/0", "\"5/0\" is not a fraction" },
 		{ "renew_before = 30", "renew_before in [cert v]" },
 		{ "renew_before = 30w", "renew_before in [cert v]" },
 		{ "renew_before = -1d", "renew_before in [cert v]" },
@@ -776,6 +783,8 @@ test_renew_forms(void)
 		{ "1/3", RENEW_FRACTION, 1.0 / 3.0, 0 },
 		{ "1/2", RENEW_FRACTION, 0.5, 0 },
 		{ "25%", RENEW_FRACTION, 0.25, 0 },
+		{ "12.5%", RENEW_FRACTION, 0.125, 0 },
+		{ "99.9%", RENEW_FRACTION, 0.999, 0 },
 		{ "30d", RENEW_SECONDS, 0, 30 * 86400 },
 		{ "12h", RENEW_SECONDS, 0, 12 * 3600 },
 		{ "90m", RENEW_SECONDS, 0, 5400 },
