@@ -72,6 +72,8 @@ struct section {
 	bool			 bad;	/* an error was found in it */
 	struct first_error	 error;	/* the first one in file order */
 	bool			 discard; /* not to become a cert_conf */
+	bool			 domains_lost; /* a domains line was refused:
+					 * no domains is no news then */
 	struct entry		*entries; /* its lines, in order */
 	size_t			 nentries;
 };
@@ -807,6 +809,10 @@ check_line(struct reader *rd, char *line, size_t len, size_t room)
 	if (!skip)
 		return line;
 	rd->ignore = true;
+	if (rd->cur != NULL && rd->last_key != NULL &&
+	    (kind == LINE_KEY || kind == LINE_CONT) &&
+	    strcmp(rd->last_key, "domains") == 0)
+		rd->cur->domains_lost = true;
 	if (kind == LINE_SECTION)
 		return "[]";
 	if (kind == LINE_KEY)
@@ -1534,7 +1540,7 @@ check_required(struct loader *ld, struct section *sec,
 {
 	size_t	 i;
 
-	if (!any_domain)
+	if (!any_domain && !sec->domains_lost)
 		conf_err(ld, sec, sec->file, sec->line, "%s has no domains",
 		    sec->label);
 	if (cc->directory == NULL && !value_given(ld, sec, "directory"))

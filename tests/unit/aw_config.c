@@ -403,6 +403,14 @@ test_inih_limits(void)
 	snprintf(text, sizeof(text), DEFAULTS "[cert l]\n"
 	    "domains = l.example\ndeploy_hook = %0*d\n", 200 - 14, 0);
 	one_error(text, 6, "line is 200 bytes long, libinih reads only 199");
+	/* A domains line too long is that one error, not also a section
+	 * without domains; so is a continuation line too long. */
+	snprintf(text, sizeof(text), DEFAULTS "[cert long]\n"
+	    "domains = %0*d.example\n", 203 - 18, 0);
+	one_error(text, 5, "line is 203 bytes long, libinih reads only 199");
+	snprintf(text, sizeof(text), DEFAULTS "[cert long]\n"
+	    "domains =\n    %0*d.example\n", 203 - 12, 0);
+	one_error(text, 6, "line is 203 bytes long, libinih reads only 199");
 
 	/* libinih keeps 49 bytes of a section name. */
 	memset(name, 'n', 44);
