@@ -507,7 +507,12 @@ prove(struct acme *acme, const struct cert_conf *cc, const char *url,
 	return acme_poll(acme, url, ORDER_FINALS, order);
 }
 
-/* Takes order, in state pending or later, to the checked files. */
+/*
+ * Takes order, in state pending or later, to the checked files.
+ * Returns 0, -1, or -EBADMSG when the order is issued but can never
+ * give a certificate to store: its key is lost, or what the CA sent
+ * is not the certificate wanted.
+ */
 static int
 complete(struct acme *acme, const struct cert_conf *cc,
     struct store_state *st, json_t *order, struct store_files *files)
@@ -539,39 +544,60 @@ complete(struct acme *acme, const struct cert_conf *cc,
 		explain_order(acme, st->order_url, order);
 		goto out;
 	}
+	rc = -EBADMSG;
 	if (key == NULL && (key = order_key(cc, false)) == NULL)
 		goto out;
 	rc = download(acme, cc, st->order_url, order, key, files);
-	/* Resumed, it would give the same again: the next run orders
-	 * anew. */
-	if (rc == -EBADMSG) {
-		drop_saved_order(cc, st);
-		rc = -1;
-	}
 out:
 	EVP_PKEY_free(key);
 	json_decref(order);
 	return rc;
 }
 
+/* Whether the CA has given up on the order at url: it is invalid
+ * (its validation failed, or it expired). */
+static bool
+ca_gave_up(struct acme *acme, const char *url)
+{
+	json_t	*order = NULL;
+	bool	 invalid;
+
+	if (acme_fetch(acme, url, &order) == -1)
+		return false;
+	invalid = strcmp(json_str(order, "status") ?: "", "invalid") == 0;
+	json_decref(order);
+	return invalid;
+}
+
 /*
  * A saved order is what an interrupted run left, and the CA may have
- * gone on without it: validated after the token was removed, or let
- * it expire.  Its failure is not the certificate's, so its errors are
- * shown with -v only, and a new order is placed once.  Returns 0 when
- * it gave files, -1 when interrupted, 1 when a new order is due.
+ * gone on without it: validated it after the token was removed, or
+ * let it expire.  That is no failure of the certificate: the errors
+ * are shown with -v only, and a new order is placed once.  So too
+ * when it is issued but useless (its key lost or another's, the
+ * certificate without its chain).  Any other failure is this run's,
+ * and its first error is shown as such.  Returns 0 when it gave
+ * files, -1 on failure, 1 when a new order is due.
  */
 static int
 complete_saved(struct acme *acme, const struct cert_conf *cc,
     struct store_state *st, json_t *order, struct store_files *files)
 {
+	bool	 stopped, gave_up;
 	int	 rc;
 
 	log_errors_at(LOG_NOTICE);
 	rc = complete(acme, cc, st, order, files);
+	stopped = acme->stop != NULL && *acme->stop;
+	gave_up = rc == -EBADMSG || (rc == -1 && !stopped &&
+	    ca_gave_up(acme, st->order_url));
 	log_errors_at(LOG_ERR);
-	if (rc == 0 || (acme->stop != NULL && *acme->stop))
-		return rc;
+	if (rc == 0 || stopped)
+		return rc == 0 ? 0 : -1;
+	if (!gave_up) {
+		log_err("%s", log_first_error() ?: "failed");
+		return -1;
+	}
 
 	log_notice("%s: saved order failed (%s), ordering anew",
 	    st->order_url, log_first_error() ?: "no reason given");
@@ -594,5 +620,12 @@ order_obtain(struct acme *acme, const struct cert_conf *cc,
 
 	if (new_order(acme, cc, st, &order) == -1)
 		return -1;
-	return complete(acme, cc, st, order, files);
+	rc = complete(acme, cc, st, order, files);
+	/* Resumed, it would give the same again: the next run orders
+	 * anew. */
+	if (rc == -EBADMSG) {
+		drop_saved_order(cc, st);
+		rc = -1;
+	}
+	return rc;
 }
