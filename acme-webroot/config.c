@@ -27,6 +27,7 @@
 #include <ini.h>
 
 #include "hint.h"
+#include "iniline.h"
 #include "log.h"
 #include "config.h"
 #include "names.h"
@@ -746,15 +747,15 @@ static enum line_kind
 cont_line(struct reader *rd, const char *s)
 {
 	struct loader	*ld = rd->ld;
+	const char	*shape;
 
 	rd->cont = true;
 	if (rd->ignore_key || rd->cur == NULL)
 		return LINE_CONT;
-	if (strchr(s, '=') != NULL || *s == '[') {
+	if ((shape = iniline_indented_shape(s)) != NULL) {
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "indented line "
 		    "continues %s in %s: a %s line must not be indented",
-		    q(ld, rd->last_key), rd->cur->label,
-		    *s == '[' ? "[section]" : "key = value");
+		    q(ld, rd->last_key), rd->cur->label, shape);
 		rd->ignore = true;
 	} else if (strcmp(rd->last_key, "domains") != 0) {
 		conf_err(ld, rd->cur, rd->file, rd->lineno, "indented line "

@@ -44,7 +44,9 @@ struct action {
 	int		 line;
 	int		 key_line[K_COUNT];	/* 0 while a key is unset */
 	enum action_type type;
-	bool		 type_refused;	/* type = had a value not a type */
+	/* Keys given with a value action_set() refused: that error is
+	 * reported, and finishing takes them as given, not missing. */
+	bool		 key_refused[K_COUNT];
 
 	/* verify = HOST:PORT */
 	char		*verify_host;

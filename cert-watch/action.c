@@ -613,9 +613,8 @@ action_set(struct action *a, const char *key, const char *value,
 		log_err("%s:%d: %s = %s: %s", file, line, k->name, evalue,
 		    err);
 		log_escape_free(evalue);
-		/* One error for a bad type, not a second "missing". */
-		if (k->key == K_TYPE)
-			a->type_refused = true;
+		/* One error for a bad value, not a second "missing". */
+		a->key_refused[k->key] = true;
 		return -1;
 	}
 	a->key_line[k->key] = line;
@@ -641,10 +640,17 @@ check_foreign_keys(const struct action *a)
 	return rc;
 }
 
+/* Whether the section gave key, with a value taken or refused. */
+static bool
+given(const struct action *a, enum action_key key)
+{
+	return a->key_line[key] != 0 || a->key_refused[key];
+}
+
 static int
 require(const struct action *a, enum action_key key, const char *name)
 {
-	if (a->key_line[key] != 0)
+	if (given(a, key))
 		return 0;
 	log_err("%s:%d: [action %s]: type %s needs %s", a->file, a->line,
 	    a->name, type_names[a->type], name);
@@ -658,6 +664,9 @@ check_docker(const struct action *a)
 
 	if (a->docker_action == DOCKER_EXEC)
 		rc |= require(a, K_EXEC, "exec (the command to run)");
+	/* Which keys fit is not known when docker_action was refused. */
+	if (a->key_refused[K_DOCKER_ACTION])
+		return rc;
 	if (a->docker_action != DOCKER_EXEC && a->key_line[K_EXEC] != 0) {
 		log_err("%s:%d: exec: only for docker_action = exec", a->file,
 		    a->key_line[K_EXEC]);
@@ -676,7 +685,7 @@ action_finish(struct action *a)
 {
 	int	 rc = 0;
 
-	if (a->type == ACTION_NONE && a->type_refused)
+	if (a->type == ACTION_NONE && a->key_refused[K_TYPE])
 		return 0;
 	if (a->type == ACTION_NONE) {
 		log_err("%s:%d: [action %s]: type is missing (systemd, "
@@ -701,13 +710,13 @@ action_finish(struct action *a)
 	case ACTION_NONE:
 		break;
 	}
-	if (a->key_line[K_INSTALL_GROUP] != 0 && a->install_key == NULL &&
-	    a->install_pem == NULL) {
+	if (a->key_line[K_INSTALL_GROUP] != 0 && !given(a, K_INSTALL_KEY) &&
+	    !given(a, K_INSTALL_PEM)) {
 		log_err("%s:%d: install_group: only for install_key or "
 		    "install_pem", a->file, a->key_line[K_INSTALL_GROUP]);
 		rc = -1;
 	}
-	if (a->key_line[K_VERIFY_TIMEOUT] != 0 && a->verify_host == NULL) {
+	if (a->key_line[K_VERIFY_TIMEOUT] != 0 && !given(a, K_VERIFY)) {
 		log_err("%s:%d: verify_timeout: without verify", a->file,
 		    a->key_line[K_VERIFY_TIMEOUT]);
 		rc = -1;

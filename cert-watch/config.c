@@ -24,10 +24,11 @@
 #include "action.h"
 #include "config.h"
 #include "hint.h"
+#include "iniline.h"
 #include "log.h"
 
 #define DEFAULT_LIVE_DIR	"/etc/letsencrypt/live"
-#define DEFAULT_STATE_FILE	"/var/lib/cert-watch/state.json"
+#define DEFAULT_STATE_FILE	CONFIG_UNIT_STATE_DIR "/state.json"
 #define DEFAULT_SETTLE_MS	2000
 #define DEFAULT_MAX_SETTLE_MS	60000
 #define DEFAULT_MIN_INTERVAL_MS	30000
@@ -45,6 +46,7 @@ struct parse {
 	enum section	 kind;
 	struct cw_action *cur;		/* the section being read */
 	bool		 seen_main;
+	bool		 state_file_refused; /* its value was not a path */
 	char		*seen[MAX_SEEN_KEYS]; /* keys of this section */
 	size_t		 nseen;
 	struct cw_config *conf;
@@ -210,6 +212,8 @@ main_key(struct parse *p, const char *key, const char *value)
 	else if (strcmp(key, "state_file") == 0) {
 		if (set_string(p, key, &c->state_file, value) == 0)
 			c->state_file_line = p->line;
+		else
+			p->state_file_refused = true;
 	} else if (strcmp(key, "settle_ms") == 0)
 		ms = &c->settle_ms;
 	else if (strcmp(key, "max_settle_ms") == 0)
@@ -354,11 +358,10 @@ new_action(struct parse *p, const char *name)
 	struct cw_action	*a;
 	size_t			 i;
 
+	/* Read anyway, so that its errors are reported too. */
 	for (i = 0; i < c->nactions; i++)
-		if (strcmp(c->actions[i].name, name) == 0) {
+		if (strcmp(c->actions[i].name, name) == 0)
 			perr(p, "[action %s] given twice", name);
-			return NULL;
-		}
 	a = reallocarray(c->actions, c->nactions + 1, sizeof(*a));
 	if (a == NULL) {
 		perr(p, "out of memory");
@@ -409,19 +412,46 @@ start_section(struct parse *p, const char *name)
 		name += strlen(ACTION_PREFIX);
 		while (*name == ' ')
 			name++;
+		/* A bad name is reported, and the section read under its
+		 * escaped form so that its keys are checked too. */
+		e = log_escape(name, strlen(name), 64);
 		if (!valid_action_name(name)) {
-			e = log_escape(name, strlen(name), 64);
 			perr(p, "\"%s\": action names are letters, digits, "
 			    "'.', '_' and '-'", e);
-			log_escape_free(e);
-		} else if ((p->cur = new_action(p, name)) != NULL)
+			name = e;
+		}
+		if ((p->cur = new_action(p, name)) != NULL)
 			p->kind = SEC_ACTION;
+		log_escape_free(e);
 		return;
 	}
 	e = log_escape(name, strlen(name), 64);
 	perr(p, "unknown section [%s] (expected [cert-watch] or "
 	    "[action NAME])", e);
 	log_escape_free(e);
+}
+
+/*
+ * An indented line, which libinih would join to the value before it:
+ * no value here takes more than one line, so it is an error, named
+ * for what the line looks like rather than for what the join makes.
+ * A section header or a key is then read as if not indented, so that
+ * the sections and keys after it are checked as meant; false for
+ * other text, which is hidden.
+ */
+static bool
+indented_line(struct parse *p, char *line, char *s)
+{
+	const char	*shape = iniline_indented_shape(s);
+
+	if (shape == NULL) {
+		perr(p, "line must not be indented: no value continues on "
+		    "the next line");
+		return false;
+	}
+	perr(p, "a %s line must not be indented", shape);
+	memmove(line, s, strlen(s) + 1);
+	return true;
 }
 
 /* Looks at a whole line before libinih does; false to hide it. */
@@ -435,6 +465,11 @@ inspect_line(struct parse *p, char *line)
 	if (*s == '\0' || *s == '\n' || *s == '\r' || *s == ';' ||
 	    *s == '#')
 		return true;
+	if (s > line) {
+		if (!indented_line(p, line, s))
+			return false;
+		s = line;
+	}
 	if (*s == '[') {
 		if ((end = strchr(s, ']')) == NULL) {
 			perr(p, "section header without ']'");
@@ -445,7 +480,7 @@ inspect_line(struct parse *p, char *line)
 		*end = ']';
 		return true;
 	}
-	if (strpbrk(s, "=:") == NULL && s == line) {
+	if (strpbrk(s, "=:") == NULL) {
 		perr(p, "expected KEY = VALUE");
 		return false;
 	}
@@ -509,8 +544,13 @@ config_defaults(const char *path)
 	return c;
 }
 
-struct cw_config *
-config_load(const char *path)
+/*
+ * Reads path; with check_state, also the folder of state_file as
+ * --check sees it, unless state_file was refused: the default, then
+ * checked, is not what the file asked for.
+ */
+static struct cw_config *
+load(const char *path, bool check_state)
 {
 	struct parse	 p;
 	struct stat	 st;
@@ -537,6 +577,9 @@ config_load(const char *path)
 	if (ferror(p.f))
 		perr(&p, "read error: %s", strerror(errno));
 	check_main(&p);
+	if (check_state && !p.state_file_refused &&
+	    config_check_state_dir(p.conf, true) == -1)
+		p.errors++;
 out:
 	seen_reset(&p);
 	fclose(p.f);
@@ -547,6 +590,18 @@ out:
 		p.conf = NULL;
 	}
 	return p.conf;
+}
+
+struct cw_config *
+config_load(const char *path)
+{
+	return load(path, false);
+}
+
+struct cw_config *
+config_load_check(const char *path)
+{
+	return load(path, true);
 }
 
 void
@@ -618,6 +673,13 @@ check_creatable(const char *where, const char *dir)
 int
 config_check_state_dir(const struct cw_config *c, bool lenient)
 {
+	return config_check_state_dir_in(c, lenient, CONFIG_UNIT_STATE_DIR);
+}
+
+int
+config_check_state_dir_in(const struct cw_config *c, bool lenient,
+    const char *unit_dir)
+{
 	const char	*slash = strrchr(c->state_file, '/');
 	char		 where[PATH_MAX + 64], *dir;
 	struct stat	 st;
@@ -643,7 +705,7 @@ config_check_state_dir(const struct cw_config *c, bool lenient)
 	} else if (errno != ENOENT) {
 		log_err("%s: %s: %s", where, dir, strerror(errno));
 		rc = -1;
-	} else if (lenient && c->state_file_line == 0)
+	} else if (lenient && strcmp(dir, unit_dir) == 0)
 		log_warn("%s: %s does not exist yet; cert-watch.service "
 		    "makes it (StateDirectory=), cert-watch started "
 		    "otherwise refuses to run without it", where, dir);

@@ -44,6 +44,10 @@ struct cw_config {
 
 /* Reads and checks path; NULL after logging every error found. */
 struct cw_config *config_load(const char *path);
+/* The same for --check: the folder of state_file is checked too
+ * (config_check_state_dir(), lenient), its error counted with the
+ * others. */
+struct cw_config *config_load_check(const char *path);
 void		 config_free(struct cw_config *conf);
 
 /* Whether the action serves the certificate live/NAME. */
@@ -56,16 +60,25 @@ bool		 config_action_wants(const struct cw_action *ca,
 void		 config_state_where(const struct cw_config *conf, char *buf,
 		    size_t size);
 
+/* The folder contrib/cert-watch.service has systemd make
+ * (StateDirectory=cert-watch). */
+#define CONFIG_UNIT_STATE_DIR	"/var/lib/cert-watch"
+
 /*
  * Whether the folder that holds state_file exists and is a folder,
  * and state_file, if it exists, is a regular file:
  * 0, or -1 after logging "FILE:LINE: state_file PATH: ..." (without
- * LINE for the default).  With lenient (--check), a missing default
- * folder is only a warning: the shipped unit's StateDirectory= creates
- * it.  Without (at start), files must also be creatable in it.
+ * LINE for the default).  With lenient (--check), a missing
+ * CONFIG_UNIT_STATE_DIR is only a warning when state_file lies in it,
+ * default or not: the shipped unit's StateDirectory= creates it.
+ * Without (at start), files must also be creatable in the folder.
  */
 int		 config_check_state_dir(const struct cw_config *conf,
 		    bool lenient);
+/* The same with unit_dir in place of CONFIG_UNIT_STATE_DIR, so that
+ * the rule can be tried where that folder exists. */
+int		 config_check_state_dir_in(const struct cw_config *conf,
+		    bool lenient, const char *unit_dir);
 
 /* Prints what the daemon would watch and do (--check). */
 void		 config_print_plan(const struct cw_config *conf, FILE *out);

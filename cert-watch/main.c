@@ -287,16 +287,12 @@ static int
 check_config(const char *path)
 {
 	struct cw_config	*conf;
-	int			 rc = 0;
 
-	if ((conf = config_load(path)) == NULL)
+	if ((conf = config_load_check(path)) == NULL)
 		return EXIT_CONFIG;
-	if (config_check_state_dir(conf, true) == -1)
-		rc = EXIT_CONFIG;
-	else
-		config_print_plan(conf, stdout);
+	config_print_plan(conf, stdout);
 	config_free(conf);
-	return rc;
+	return 0;
 }
 
 int

@@ -17,12 +17,14 @@ assert_grep "settle after 200 ms" "$OUT"
 
 try "--check names FILE:LINE of every error and exits 2"
 cw_conf "$T/bad.ini" "$live" "retry_max = many" "bogus_key = 1" \
-    "[cert-watch]" "settle_msec = 5"
+    "[cert-watch]" "settle_msec = 5" "state_file = $T/no/state.json"
 assert_status 2 "$CW" -c "$T/bad.ini" --check
 assert_grep "bad.ini:11: retry_max: \"many\"" "$ERR"
 assert_grep "bad.ini:12: .*bogus_key" "$ERR"
 assert_grep "bad.ini:13: \[cert-watch\] given twice" "$ERR"
 assert_grep "bad.ini:14: unknown key \"settle_msec\" .*\"settle_ms\"" "$ERR"
+assert_grep "bad.ini:15: state_file $T/no/state.json: $T/no does not" "$ERR"
+assert_grep "bad.ini: 5 errors" "$ERR"
 assert_status 2 "$CW" -c "$T/missing.ini" --check
 assert_grep "missing.ini" "$ERR"
 assert_status 2 "$CW" -c "$T" --check
@@ -30,6 +32,13 @@ assert_grep "^cert-watch: $T: not a regular file$" "$ERR"
 assert_status 0 "$CW" --version
 assert_status 0 "$CW" -h
 assert_status 2 "$CW" --no-such-option
+
+# cw_config tries the rule where /var/lib/cert-watch exists.
+if [ ! -e /var/lib/cert-watch ]; then
+	try "etc/cert-watch.ini as shipped passes --check before the unit ran"
+	assert_status 0 "$CW" -c "$TOP/etc/cert-watch.ini" --check
+	assert_grep "/var/lib/cert-watch does not exist yet" "$ERR"
+fi
 
 try "etc/cert-watch.ini, every commented key enabled, passes --check"
 sed -E -e 's/^; (\[action |[a-z_]+ = )/\1/' \

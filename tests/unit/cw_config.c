@@ -46,9 +46,10 @@ capture_end(void)
 	fclose(f);
 }
 
-/* Loads text as a configuration; what was logged ends in errors. */
+/* Loads text as a configuration with loader; what was logged ends in
+ * errors. */
 static struct cw_config *
-load(const char *text)
+load_with(struct cw_config *(*loader)(const char *), const char *text)
 {
 	struct cw_config	*c;
 	char			 path[256];
@@ -59,19 +60,25 @@ load(const char *text)
 	fputs(text, f);
 	fclose(f);
 	capture_start();
-	c = config_load(path);
+	c = loader(path);
 	capture_end();
 	return c;
 }
 
-/* config_check_state_dir(), its messages in errors. */
+static struct cw_config *
+load(const char *text)
+{
+	return load_with(config_load, text);
+}
+
+/* config_check_state_dir_in(), its messages in errors. */
 static int
-capture_check(const struct cw_config *c, bool lenient)
+capture_check(const struct cw_config *c, bool lenient, const char *unit_dir)
 {
 	int	 rc;
 
 	capture_start();
-	rc = config_check_state_dir(c, lenient);
+	rc = config_check_state_dir_in(c, lenient, unit_dir);
 	capture_end();
 	return rc;
 }
@@ -167,6 +174,79 @@ test_action_hints(void)
 	CHECK(logged("cw.ini:4: unknown key \"colour\"\n"));
 }
 
+/* A section with a bad or repeated name still has its keys checked. */
+static void
+test_bad_section_keys(void)
+{
+	CHECK(load("[action a!]\ntype = exec\ncomand = true\n") == NULL);
+	CHECK(logged("cw.ini:1: \"a!\": action names are letters"));
+	CHECK(logged("cw.ini:3: unknown key \"comand\" (did you mean"));
+	CHECK(logged("cw.ini:1: [action a!]: type exec needs command"));
+	CHECK(logged("cw.ini: 3 errors"));
+
+	CHECK(load("[action a]\ntype = exec\ncommand = true\n"
+	    "[action a]\ntype = exex\n") == NULL);
+	CHECK(logged("cw.ini:4: [action a] given twice"));
+	CHECK(logged("cw.ini:5: type = exex: type must be"));
+	CHECK(logged("cw.ini: 2 errors"));
+}
+
+/* A refused value is one error: the key counts as given after it. */
+static void
+test_refused_is_given(void)
+{
+	CHECK(load("[action n]\ntype = signal\npidfile = relative.pid\n"
+	    "process = /usr/sbin/nginx\n") == NULL);
+	CHECK(logged("cw.ini:3: pidfile = relative.pid: "));
+	CHECK(logged("cw.ini:4: process = /usr/sbin/nginx: must be a"));
+	CHECK(not_logged("needs"));
+	CHECK(logged("cw.ini: 2 errors"));
+
+	CHECK(load("[action d]\ntype = docker\ncontainer = c\n"
+	    "docker_action = exce\nexec = nginx -s reload\n"
+	    "install_key = /k/%x\ninstall_group = 0\n"
+	    "verify = nowhere\nverify_timeout = 5s\n") == NULL);
+	CHECK(logged("cw.ini:4: docker_action = exce: "));
+	CHECK(logged("cw.ini:6: install_key = /k/%x: "));
+	CHECK(logged("cw.ini:8: verify = nowhere: "));
+	CHECK(not_logged("only for"));
+	CHECK(not_logged("without verify"));
+	CHECK(logged("cw.ini: 3 errors"));
+}
+
+/* An example pasted with its indent: each line said to be indented,
+ * none joined to the value before it, the rest read as meant. */
+static void
+test_indented(void)
+{
+	CHECK(load("    [cert-watch]\n    live_dir = /srv/live\n"
+	    "    state_file = /srv/s.json\n\t; a comment may be indented\n"
+	    "    [action show]\n    type = exec\n    command = true\n")
+	    == NULL);
+	CHECK(logged("cw.ini:1: a [section] line must not be indented"));
+	CHECK(logged("cw.ini:3: a key = value line must not be indented"));
+	CHECK(logged("cw.ini:5: a [section] line must not be indented"));
+	CHECK(logged("cw.ini:7: a key = value line must not be indented"));
+	CHECK(not_logged("cw.ini:4"));
+	CHECK(not_logged("given twice"));
+	CHECK(not_logged("unknown key"));
+	CHECK(not_logged("needs"));
+	CHECK(logged("cw.ini: 6 errors"));
+
+	CHECK(load("[action a]\ntype = exec\ncommand = true\n"
+	    "  [action b]\ntype = exec\ncommand = true\n") == NULL);
+	CHECK(logged("cw.ini:4: a [section] line must not be indented"));
+	CHECK(logged("cw.ini: 1 error\n"));
+
+	CHECK(load("[cert-watch]\nlive_dir = /srv/live\n"
+	    "  state_file = /srv/s.json\n[action a]\ntype = exec\n"
+	    "command = true\n  and more\n") == NULL);
+	CHECK(logged("cw.ini:3: a key = value line must not be indented"));
+	CHECK(logged("cw.ini:7: line must not be indented"));
+	CHECK(not_logged("given twice"));
+	CHECK(logged("cw.ini: 2 errors"));
+}
+
 static void
 test_errors(void)
 {
@@ -232,7 +312,7 @@ test_state_dir(void)
 	if (c == NULL)
 		return;
 	CHECK(c->state_file_line == 2);
-	rc = capture_check(c, true);
+	rc = capture_check(c, true, CONFIG_UNIT_STATE_DIR);
 	CHECK(rc == -1);
 	snprintf(want, sizeof(want), "cw.ini:2: state_file %s/no/s.json: "
 	    "%s/no does not exist", dir, dir);
@@ -240,12 +320,82 @@ test_state_dir(void)
 	free(c->state_file);
 	snprintf(want, sizeof(want), "%s/cw.ini/s.json", dir);
 	c->state_file = strdup(want);
-	CHECK(capture_check(c, false) == -1);
+	CHECK(capture_check(c, false, CONFIG_UNIT_STATE_DIR) == -1);
 	CHECK(logged("cw.ini: not a directory"));
 	free(c->state_file);
 	snprintf(want, sizeof(want), "%s/s.json", dir);
 	c->state_file = strdup(want);
-	CHECK(capture_check(c, false) == 0);
+	CHECK(capture_check(c, false, CONFIG_UNIT_STATE_DIR) == 0);
+	config_free(c);
+}
+
+/* --check reports a missing folder of state_file with the other
+ * errors, and none for a state_file it refused. */
+static void
+test_check_all_errors(void)
+{
+	char	 text[512], want[512];
+
+	snprintf(text, sizeof(text), "[cert-watch]\nstate_file = %s/no/s.json"
+	    "\nsettle_ms = soon\n[action a]\ntype = exec\ncommand = true\n",
+	    dir);
+	CHECK(load_with(config_load_check, text) == NULL);
+	CHECK(logged("cw.ini:3: settle_ms: \"soon\" is not a duration"));
+	snprintf(want, sizeof(want), "cw.ini:2: state_file %s/no/s.json: "
+	    "%s/no does not exist", dir, dir);
+	CHECK(logged(want));
+	CHECK(logged("cw.ini: 2 errors"));
+
+	CHECK(load_with(config_load_check, "[cert-watch]\n"
+	    "state_file = relative\n[action a]\ntype = exec\n"
+	    "command = true\n") == NULL);
+	CHECK(logged("cw.ini:2: state_file: \"relative\" is not an"));
+	CHECK(not_logged("/var/lib/cert-watch"));
+	CHECK(logged("cw.ini: 1 error\n"));
+}
+
+/* Replaces c->state_file with DIR/rest. */
+static void
+set_state_file(struct cw_config *c, const char *rest)
+{
+	char	 path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rest);
+	free(c->state_file);
+	c->state_file = strdup(path);
+}
+
+/*
+ * The shipped example names its state_file in the folder the unit
+ * makes: --check before the unit first ran warns, whether the key is
+ * written or not.  A missing folder under dir stands for that one.
+ */
+static void
+test_example_state_dir(void)
+{
+	struct cw_config	*c;
+	char			 unit_dir[512];
+
+	capture_start();
+	c = config_load("etc/cert-watch.ini");
+	capture_end();
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK(c->state_file_line > 0);
+	CHECK_STR(c->state_file, CONFIG_UNIT_STATE_DIR "/state.json");
+
+	snprintf(unit_dir, sizeof(unit_dir), "%s/unit", dir);
+	set_state_file(c, "unit/state.json");
+	CHECK(capture_check(c, true, unit_dir) == 0);
+	CHECK(logged("/unit does not exist yet; cert-watch.service makes"));
+	CHECK(capture_check(c, false, unit_dir) == -1);
+	CHECK(logged("/unit does not exist (cert-watch does not create"));
+
+	/* The unit makes its folder, not one below it. */
+	set_state_file(c, "unit/sub/state.json");
+	CHECK(capture_check(c, true, unit_dir) == -1);
+	CHECK(logged("/unit/sub does not exist (cert-watch does not"));
 	config_free(c);
 }
 
@@ -287,7 +437,12 @@ main(void)
 	test_defaults();
 	test_errors();
 	test_action_hints();
+	test_bad_section_keys();
+	test_refused_is_given();
+	test_indented();
 	test_state_dir();
+	test_example_state_dir();
+	test_check_all_errors();
 	test_durations();
 	cleanup();
 	return t_done("cw_config");
