@@ -240,7 +240,10 @@ probe_loop(struct probe *p, unsigned timeout_ms)
 		left = deadline - action_now_ms();
 		if (left <= 0)
 			break;
-		action_sleep_ms(left < RETRY_MS ? left : RETRY_MS);
+		if (action_sleep_ms(left < RETRY_MS ? left : RETRY_MS) == -1) {
+			action_abandoned(p->action);
+			return -1;
+		}
 	}
 	report_failure(p, timeout_ms);
 	return -1;
