@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "action-impl.h"
+#include "fsutil.h"
 #include "log.h"
 #include "verify.h"
 
@@ -31,6 +32,7 @@
 #define ATTEMPT_MAX_MS	5000
 #define MD_LEN		32
 #define HEX_LEN		(MD_LEN * 2 + 1)
+#define CERT_PEM_MAX	(1024 * 1024)
 
 /* One verification: where, what is expected, what was last seen. */
 struct probe {
@@ -96,14 +98,21 @@ sigalgs_for(const EVP_PKEY *pk)
 static int
 expected_leaf(struct probe *p, const char *lineage)
 {
-	char		 path[PATH_MAX];
+	char		 path[PATH_MAX], *pem = NULL;
+	size_t		 pemlen = 0;
 	unsigned int	 len = 0;
 	BIO		*bio = NULL;
 	X509		*x = NULL;
 	int		 rc = -1;
 
 	snprintf(path, sizeof(path), "%s/cert.pem", lineage);
-	if ((bio = BIO_new_file(path, "r")) == NULL ||
+	/* read_file() refuses a FIFO instead of waiting on it. */
+	if (read_file(path, CERT_PEM_MAX, &pem, &pemlen) != 0) {
+		log_err("action %s: verify: %s: cannot be read", p->action,
+		    path);
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)pemlen)) == NULL ||
 	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
 		log_openssl("action %s: verify: %s", p->action, path);
 		goto out;
@@ -122,6 +131,7 @@ expected_leaf(struct probe *p, const char *lineage)
 out:
 	X509_free(x);
 	BIO_free(bio);
+	free(pem);
 	return rc;
 }
 
