@@ -1809,7 +1809,8 @@ check_readable_file(const struct cert_conf *cc, const char *at,
 	struct stat	 st;
 	int		 fd, rc = 0;
 
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+	/* O_NONBLOCK: a FIFO is refused below, not waited on. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return path_err(cc, at, key, path, stat_why(errno));
 	if (fstat(fd, &st) == -1)
 		rc = path_err(cc, at, key, path, strerror(errno));

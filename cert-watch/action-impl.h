@@ -85,9 +85,20 @@ struct action {
 };
 
 /* CLOCK_MONOTONIC in milliseconds, and a sleep that resumes after
- * signals (actions run synchronously). */
+ * signals (actions run synchronously) and calls action_keepalive()
+ * every second: -1 as soon as it says to stop, else 0. */
 long long	 action_now_ms(void);
-void		 action_sleep_ms(long long ms);
+int		 action_sleep_ms(long long ms);
+
+/* The longest wait between two calls of action_keepalive(). */
+#define ACTION_KEEPALIVE_MS	1000
+
+/* At the start of a run: pings at once, as the loop's last ping may
+ * be half a period old. */
+void		 action_keepalive_start(void);
+
+/* Logs that the action gives up because the daemon stops. */
+void		 action_abandoned(const char *action);
 
 /* The name of a signal number ("HUP"), or NULL. */
 const char	*signal_name(int signo);

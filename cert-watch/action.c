@@ -88,13 +88,29 @@ action_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void
+int
 action_sleep_ms(long long ms)
 {
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
+	long long	 slice;
+	struct timespec	 ts;
 
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	while (ms > 0) {
+		if (action_keepalive())
+			return -1;
+		slice = ms < ACTION_KEEPALIVE_MS ? ms : ACTION_KEEPALIVE_MS;
+		ms -= slice;
+		ts.tv_sec = slice / 1000;
+		ts.tv_nsec = (slice % 1000) * 1000000;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	return action_keepalive() ? -1 : 0;
+}
+
+void
+action_abandoned(const char *action)
+{
+	log_warn("action %s: abandoned, cert-watch is stopping", action);
 }
 
 const char *
@@ -860,6 +876,7 @@ action_run(struct action *a, const struct changed_cert *certs, size_t n)
 	bool	 new_copy = false;
 	size_t	 i;
 
+	action_keepalive_start();
 	if (action_install(a, certs, n, &new_copy) == -1)
 		return -1;
 	if (perform(a, certs, n, new_copy || a->new_copy_owed) == -1)

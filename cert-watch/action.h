@@ -58,6 +58,20 @@ struct changed_cert {
 int	 action_run(struct action *a, const struct changed_cert *certs,
 	    size_t n);
 
+/*
+ * While an action runs, the event loop does not: every wait inside an
+ * action calls action_keepalive() at least once a second.  It sends
+ * WATCHDOG=1 when half the watchdog period has passed since the last
+ * one, and returns true when SIGTERM or SIGINT is pending; the action
+ * is then abandoned (logged by the wait that gives up) and its run
+ * returns -1.  action_keepalive_setup() reads the watchdog period of
+ * the service manager once, at start.
+ */
+void	 action_keepalive_setup(void);
+bool	 action_keepalive(void);
+/* Whether SIGTERM or SIGINT is pending, without pinging. */
+bool	 action_stopping(void);
+
 /* Installs again the copies that differ from the live files (another
  * tool may have overwritten them).  1 when it wrote any, so the
  * server must be told; 0 when all matched; -1 after logging. */

@@ -36,6 +36,7 @@ struct engine {
 	char		*body;
 	size_t		 len;
 	bool		 too_big;
+	bool		 stopping;	/* a request gave up for SIGTERM */
 };
 
 static size_t
@@ -99,6 +100,22 @@ log_answer(const struct engine *en, const char *method, const char *path)
 	json_decref(root);
 }
 
+/* libcurl calls this about once a second while a request waits (a
+ * restart waits for the container to stop); non-zero aborts it. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct engine	*en = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	en->stopping = action_keepalive();
+	return en->stopping;
+}
+
 /* Sets up the handle for one request; false when libcurl refused. */
 static bool
 setup(struct engine *en, const char *method, const char *url,
@@ -120,6 +137,10 @@ setup(struct engine *en, const char *method, const char *url,
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, en) != 0;
 	bad |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) != 0;
 	bad |= curl_easy_setopt(c, CURLOPT_HEADERDATA, en) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) !=
+	    0;
+	bad |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, en) != 0;
+	bad |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) != 0;
 	if (strcmp(method, "POST") != 0)
 		return !bad;
 	*hdr = curl_slist_append(NULL, "Content-Type: application/json");
@@ -155,7 +176,11 @@ request(struct engine *en, const char *method, const char *path,
 		    path);
 		goto out;
 	}
-	if ((c = curl_easy_perform(en->curl)) != CURLE_OK) {
+	if ((c = curl_easy_perform(en->curl)) != CURLE_OK && en->stopping) {
+		action_abandoned(a->name);
+		goto out;
+	}
+	if (c != CURLE_OK) {
 		log_err("action %s: %s %s on %s: %s", a->name, method, path,
 		    a->socket != NULL ? a->socket : DOCKER_SOCKET_DEFAULT,
 		    en->too_big ? "answer larger than 64 KiB" :
@@ -342,7 +367,10 @@ exec_wait(struct engine *en, const char *id)
 			    action_timeout_ms(en->a));
 			goto out;
 		}
-		action_sleep_ms(POLL_MS);
+		if (action_sleep_ms(POLL_MS) == -1) {
+			action_abandoned(en->a->name);
+			goto out;
+		}
 	}
 	code = json_integer_value(json_object_get(root, "ExitCode"));
 	if (!json_is_integer(json_object_get(root, "ExitCode")) || code) {

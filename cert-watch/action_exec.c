@@ -202,24 +202,30 @@ child_exited(pid_t pid)
 	    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
+/* How a relay ended. */
+enum relay_end { EXITED, TIMED_OUT, STOPPING };
+
 /*
  * Relays the child's output until it exits (its pidfd turns readable,
- * or, with pidfd -1, waitid says so) or the deadline passes.  Returns
- * 0, or -1 on timeout.
+ * or, with pidfd -1, waitid says so), the deadline passes or the
+ * daemon is told to stop.
  */
-static int
+static enum relay_end
 relay(const struct action *a, struct output *o, int out, int pidfd,
     pid_t pid)
 {
 	struct pollfd	 fds[2] = { { out, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
 	ssize_t		 r;
 	long long	 deadline, left;
-	bool		 exited = false;
+	bool		 exited = false, stopping = false;
 
 	deadline = action_now_ms() + action_timeout_ms(a);
 	for (;;) {
-		if ((left = deadline - action_now_ms()) <= 0)
+		if ((stopping = action_keepalive()) ||
+		    (left = deadline - action_now_ms()) <= 0)
 			break;
+		if (left > ACTION_KEEPALIVE_MS)
+			left = ACTION_KEEPALIVE_MS;
 		if (pidfd == -1 && left > EXIT_POLL_MS)
 			left = EXIT_POLL_MS;
 		if (poll(fds, 2, (int)left) == -1 && errno != EINTR)
@@ -238,7 +244,9 @@ relay(const struct action *a, struct output *o, int out, int pidfd,
 			break;
 	}
 	output_lines(a, o, true);
-	return exited ? 0 : -1;
+	if (exited)
+		return EXITED;
+	return stopping ? STOPPING : TIMED_OUT;
 }
 
 /* Waits for the command (killing its group first when asked);
@@ -275,6 +283,7 @@ run_command(const struct action *a, const struct changed_cert *certs,
 	int		  pipefd[2] = { -1, -1 }, pidfd = -1, rc = -1;
 	pid_t		  pid = -1;
 	bool		  killed = false;
+	enum relay_end	  end;
 
 	if ((env = child_env(certs, n, per_cert)) == NULL ||
 	    (argv[2] = strdup(a->command)) == NULL) {
@@ -300,9 +309,13 @@ run_command(const struct action *a, const struct changed_cert *certs,
 		log_err("action %s: pidfd_open: %s", a->name,
 		    strerror(errno));
 		killed = true;
-	} else if (relay(a, &o, pipefd[0], pidfd, pid) == -1) {
+	} else if ((end = relay(a, &o, pipefd[0], pidfd, pid)) ==
+	    TIMED_OUT) {
 		log_err("action %s: %s: still running after %u ms, killed",
 		    a->name, a->command, action_timeout_ms(a));
+		killed = true;
+	} else if (end == STOPPING) {
+		action_abandoned(a->name);
 		killed = true;
 	}
 	rc = reap(a, pid, killed);

@@ -200,7 +200,8 @@ copy_matches(const char *path, const char *buf, size_t len, mode_t mode,
 	int		 fd;
 	bool		 same = false;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1)
 		return false;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    (size_t)st.st_size != len || (st.st_mode & 07777) != mode ||

@@ -64,7 +64,12 @@ wait_job(const struct action *a, sd_bus *bus, struct job_wait *w)
 			    a->name, a->unit, w->path, action_timeout_ms(a));
 			return -1;
 		}
-		if ((r = sd_bus_wait(bus, deadline - now)) < 0) {
+		if (action_keepalive()) {
+			action_abandoned(a->name);
+			return -1;
+		}
+		if ((r = sd_bus_wait(bus, deadline - now < ACTION_KEEPALIVE_MS * 1000ULL ?
+		    deadline - now : ACTION_KEEPALIVE_MS * 1000ULL)) < 0) {
 			log_err("action %s: %s: system bus: %s", a->name,
 			    a->unit, strerror(-r));
 			return -1;

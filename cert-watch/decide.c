@@ -545,8 +545,10 @@ on_runner(sd_event_source *src, uint64_t usec, void *arg)
 
 	(void)src;
 	(void)usec;
-	/* The burst's end queues and kicks again. */
-	if (settle_busy(r->d->settle) || !runner_waiting(r))
+	/* The burst's end queues and kicks again; a pending SIGTERM
+	 * is read next by the loop. */
+	if (settle_busy(r->d->settle) || !runner_waiting(r) ||
+	    action_stopping())
 		return 0;
 	if ((cc = calloc(r->nqueue, sizeof(*cc))) == NULL) {
 		log_err("action %s: out of memory", r->ca->name);
@@ -562,6 +564,10 @@ on_runner(sd_event_source *src, uint64_t usec, void *arg)
 	if (action_run(r->ca->act, cc, r->nqueue) == 0) {
 		r->last_run = mono_us();
 		succeeded(r, names);
+	} else if (action_stopping()) {
+		/* Not a failure: the queue stays unrecorded, so the next
+		 * start acts on it again. */
+		log_info("action %s: not done for %s", r->ca->name, names);
 	} else {
 		r->last_run = mono_us();
 		failed(r);

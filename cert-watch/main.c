@@ -18,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "action.h"
 #include "config.h"
 #include "decide.h"
 #include "log.h"
@@ -247,9 +248,11 @@ run_daemon(const char *path, bool act_on_start)
 		config_free(conf);
 		return 1;
 	}
-	/* WatchdogSec= in the unit: the loop pings at half the period. */
+	/* WatchdogSec= in the unit: the loop pings at half the period,
+	 * and so do actions while they keep the loop waiting. */
 	if ((r = sd_event_set_watchdog(dm.e, true)) < 0)
 		log_warn("watchdog: %s", strerror(-r));
+	action_keepalive_setup();
 	if (add_signals(&dm) == -1 ||
 	    (dm.core = core_new(&dm, conf, act_on_start)) == NULL)
 		goto out;

@@ -258,7 +258,8 @@ acme_webroot_locked(const char *live_dir)
 		return held == 1;
 	/* No /proc: try the lock on our own open file description and
 	 * give it back at once. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1)
 		return false;
 	held = flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK;
 	if (!held)

@@ -8,12 +8,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "action-impl.h"
+#include "fsutil.h"
 #include "log.h"
 #include "verify.h"
 
@@ -31,6 +32,7 @@
 #define ATTEMPT_MAX_MS	5000
 #define MD_LEN		32
 #define HEX_LEN		(MD_LEN * 2 + 1)
+#define CERT_PEM_MAX	(1024 * 1024)
 
 /* One verification: where, what is expected, what was last seen. */
 struct probe {
@@ -43,6 +45,7 @@ struct probe {
 	unsigned char	 want[MD_LEN];
 	unsigned char	 seen[MD_LEN];
 	bool		 seen_any;
+	bool		 stopping;	/* SIGTERM came during a wait */
 	char		 err[256];	/* why the last attempt failed */
 	SSL_CTX		*ctx;
 };
@@ -95,14 +98,21 @@ sigalgs_for(const EVP_PKEY *pk)
 static int
 expected_leaf(struct probe *p, const char *lineage)
 {
-	char		 path[PATH_MAX];
+	char		 path[PATH_MAX], *pem = NULL;
+	size_t		 pemlen = 0;
 	unsigned int	 len = 0;
 	BIO		*bio = NULL;
 	X509		*x = NULL;
 	int		 rc = -1;
 
 	snprintf(path, sizeof(path), "%s/cert.pem", lineage);
-	if ((bio = BIO_new_file(path, "r")) == NULL ||
+	/* read_file() refuses a FIFO instead of waiting on it. */
+	if (read_file(path, CERT_PEM_MAX, &pem, &pemlen) != 0) {
+		log_err("action %s: verify: %s: cannot be read", p->action,
+		    path);
+		goto out;
+	}
+	if ((bio = BIO_new_mem_buf(pem, (int)pemlen)) == NULL ||
 	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
 		log_openssl("action %s: verify: %s", p->action, path);
 		goto out;
@@ -121,15 +131,79 @@ expected_leaf(struct probe *p, const char *lineage)
 out:
 	X509_free(x);
 	BIO_free(bio);
+	free(pem);
 	return rc;
 }
 
-/* A TCP connection whose connect, reads and writes give up after ms. */
+/*
+ * Waits until fd is ready for events, the deadline passes or the
+ * daemon is told to stop, whichever comes first: 0 when ready, else
+ * -1 with p->err (and p->stopping) set.  The wait is cut in slices so
+ * that the watchdog is pinged.
+ */
 static int
-tcp_connect(struct probe *p, long long ms)
+wait_fd(struct probe *p, int fd, short events, long long deadline)
+{
+	struct pollfd	 pfd = { fd, events, 0 };
+	long long	 left;
+	int		 r;
+
+	for (;;) {
+		if ((p->stopping = action_keepalive())) {
+			snprintf(p->err, sizeof(p->err), "stopping");
+			return -1;
+		}
+		if ((left = deadline - action_now_ms()) <= 0) {
+			snprintf(p->err, sizeof(p->err), "timed out");
+			return -1;
+		}
+		if (left > ACTION_KEEPALIVE_MS)
+			left = ACTION_KEEPALIVE_MS;
+		if ((r = poll(&pfd, 1, (int)left)) > 0)
+			return 0;
+		if (r == -1 && errno != EINTR) {
+			snprintf(p->err, sizeof(p->err), "poll: %s",
+			    strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* A non-blocking connect to one address, done before the deadline. */
+static int
+connect_one(struct probe *p, const struct addrinfo *ai, long long deadline)
+{
+	socklen_t	 len = sizeof(int);
+	int		 fd, e = 0;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd == -1) {
+		snprintf(p->err, sizeof(p->err), "socket: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		e = errno;
+	else if (wait_fd(p, fd, POLLOUT, deadline) == -1)
+		goto fail;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
+		e = errno;
+	if (e == 0)
+		return fd;
+	snprintf(p->err, sizeof(p->err), "connect: %s", strerror(e));
+fail:
+	close(fd);
+	return -1;
+}
+
+/* A non-blocking TCP connection, made before the deadline. */
+static int
+tcp_connect(struct probe *p, long long deadline)
 {
 	struct addrinfo	 hints = { 0 }, *res = NULL, *ai;
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 	int		 fd = -1, e;
 
 	hints.ai_socktype = SOCK_STREAM;
@@ -138,21 +212,9 @@ tcp_connect(struct probe *p, long long ms)
 		snprintf(p->err, sizeof(p->err), "%s", gai_strerror(e));
 		return -1;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-		    sizeof(tv)) == 0 && setsockopt(fd, SOL_SOCKET,
-		    SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
-		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		snprintf(p->err, sizeof(p->err), "connect: %s",
-		    strerror(errno));
-		close(fd);
-		fd = -1;
-	}
+	for (ai = res; ai != NULL && fd == -1 && !p->stopping;
+	    ai = ai->ai_next)
+		fd = connect_one(p, ai, deadline);
 	freeaddrinfo(res);
 	return fd;
 }
@@ -171,16 +233,43 @@ ssl_error(struct probe *p, const char *what)
 	ERR_clear_error();
 }
 
-/* One handshake; on success p->seen is the served leaf's digest. */
+/* The handshake on a non-blocking socket, bounded by the deadline: a
+ * server that sends a byte now and then cannot hold it longer. */
 static int
-attempt(struct probe *p, long long ms)
+handshake(struct probe *p, SSL *ssl, int fd, long long deadline)
+{
+	int	 r;
+
+	for (;;) {
+		if ((r = SSL_connect(ssl)) == 1)
+			return 0;
+		switch (SSL_get_error(ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			if (wait_fd(p, fd, POLLIN, deadline) == -1)
+				return -1;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			if (wait_fd(p, fd, POLLOUT, deadline) == -1)
+				return -1;
+			break;
+		default:
+			ssl_error(p, "handshake");
+			return -1;
+		}
+	}
+}
+
+/* One handshake, over before the deadline; on success p->seen is the
+ * served leaf's digest. */
+static int
+attempt(struct probe *p, long long deadline)
 {
 	SSL		*ssl = NULL;
 	X509		*leaf = NULL;
 	unsigned int	 len = 0;
 	int		 fd, rc = -1;
 
-	if ((fd = tcp_connect(p, ms)) == -1)
+	if ((fd = tcp_connect(p, deadline)) == -1)
 		return -1;
 	if ((ssl = SSL_new(p->ctx)) == NULL ||
 	    SSL_set_fd(ssl, fd) != 1 ||
@@ -189,10 +278,8 @@ attempt(struct probe *p, long long ms)
 		ssl_error(p, "setup");
 		goto out;
 	}
-	if (SSL_connect(ssl) != 1) {
-		ssl_error(p, "handshake");
+	if (handshake(p, ssl, fd, deadline) == -1)
 		goto out;
-	}
 	if ((leaf = SSL_get1_peer_certificate(ssl)) == NULL ||
 	    X509_digest(leaf, EVP_sha256(), p->seen, &len) != 1) {
 		ssl_error(p, "no leaf certificate");
@@ -228,19 +315,23 @@ report_failure(const struct probe *p, unsigned timeout_ms)
 static int
 probe_loop(struct probe *p, unsigned timeout_ms)
 {
-	long long	 deadline = action_now_ms() + timeout_ms, left;
+	long long	 deadline = action_now_ms() + timeout_ms, left, end;
 
 	for (;;) {
-		left = deadline - action_now_ms();
-		if (left > ATTEMPT_MAX_MS)
-			left = ATTEMPT_MAX_MS;
-		if (attempt(p, left < 100 ? 100 : left) == 0 &&
+		/* A server that stalls one connection may answer the
+		 * next, so one attempt gets at most ATTEMPT_MAX_MS. */
+		end = action_now_ms() + ATTEMPT_MAX_MS;
+		if (attempt(p, end < deadline ? end : deadline) == 0 &&
 		    memcmp(p->seen, p->want, MD_LEN) == 0)
 			return 0;
 		left = deadline - action_now_ms();
+		if (p->stopping || (left > 0 && action_sleep_ms(left <
+		    RETRY_MS ? left : RETRY_MS) == -1)) {
+			action_abandoned(p->action);
+			return -1;
+		}
 		if (left <= 0)
 			break;
-		action_sleep_ms(left < RETRY_MS ? left : RETRY_MS);
 	}
 	report_failure(p, timeout_ms);
 	return -1;

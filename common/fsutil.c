@@ -214,43 +214,33 @@ out:
 	return n;
 }
 
-/* Whether fd is a regular file; logs what it is not, naming path. */
-static bool
-is_regular(int fd, const char *path)
-{
-	struct stat	 st;
-
-	if (fstat(fd, &st) == -1) {
-		log_err("%s: stat: %s", path, strerror(errno));
-		return false;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file", path);
-		return false;
-	}
-	return true;
-}
-
 int
 read_file(const char *path, size_t max, char **out, size_t *outlen)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	ssize_t	 n;
-	int	 fd, rc = -1;
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc = -1;
 
 	*out = NULL;
-	/* O_NONBLOCK, as a FIFO without a writer would block open, and
-	 * one with a writer the read, for ever. */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO put in place of the file must not
+	 * wait for a writer; fstat then refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1 && errno == ENOENT)
 		return -ENOENT;
 	if (fd == -1) {
 		log_err("%s: open: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!is_regular(fd, path))
+	if (fstat(fd, &st) == -1) {
+		log_err("%s: fstat: %s", path, strerror(errno));
 		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_err("%s: not a regular file", path);
+		goto out;
+	}
 	if ((buf = malloc(max + 1)) == NULL) {
 		log_err("%s: out of memory", path);
 		goto out;

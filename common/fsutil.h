@@ -35,10 +35,10 @@ int	 remove_stale_temps(const char *path);
 
 /*
  * Reads a whole file of at most max bytes into a NUL-terminated
- * buffer.  Anything but a regular file (a FIFO, a device, a
- * directory) is refused without waiting on it.  Returns 0, -1 after
- * logging, or -ENOENT without logging when the file does not exist (a
- * normal case for state files).
+ * buffer.  Symbolic links are followed; anything but a regular file
+ * (a FIFO, a device, a directory) is refused without waiting on it.
+ * Returns 0, -1 after logging, or -ENOENT without logging when the
+ * file does not exist (a normal case for state files).
  */
 int	 read_file(const char *path, size_t max, char **out, size_t *outlen);
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Certificate directories that come, go and are exchanged while
-# cert-watch runs; a mismatched key and certificate.
+# cert-watch runs; a mismatched key and certificate; a FIFO in a
+# lineage.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/cw_core.inc"
 
@@ -113,6 +114,23 @@ cw_wait_idle_after "$n"
 assert_grep "dangling.example.test/fullchain.pem: .*incomplete after 5000 ms" \
     "$CW_LOG"
 assert_eq "$(cw_runs)" $((runs + 1))
+
+try "a FIFO as archive/NAME/fullchain1.pem is named, not waited on"
+n=$(cw_bursts)
+cw_lineage "$live" fifo.example.test
+cw_wait_idle_after "$n"
+fifo=$T/le/archive/fifo.example.test/fullchain1.pem
+rm "$fifo"
+mkfifo "$fifo"
+n=$(cw_bursts)
+cw_lineage "$live" a.example.test
+assert cw_wait_idle_after "$n"
+assert_grep "$live/fifo.example.test/fullchain.pem: not a regular file" \
+    "$CW_LOG"
+assert_eq "$(tail -n 1 "$T/runs")" a.example.test
+n=$(cw_bursts)
+rm -r "$live/fifo.example.test" "$T/le/archive/fifo.example.test"
+cw_wait_idle_after "$n"
 
 try "nothing is logged while idle"
 size=$(stat -c %s "$CW_LOG")

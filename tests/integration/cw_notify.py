@@ -3,21 +3,30 @@
 
 Binds a unix datagram socket at argv[1] and appends every message it
 receives to argv[2], one line per message, newlines inside a message
-written as " | ".  Runs until killed.
+written as " | ".  With argv[3], also appends each message there
+preceded by the CLOCK_MONOTONIC time of its arrival in seconds.  Runs
+until killed.
 """
 import os
 import socket
 import sys
+import time
 
 
 def main():
     path, log = sys.argv[1], sys.argv[2]
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
+    times = open(sys.argv[3], "a", buffering=1) if len(sys.argv) > 3 \
+        else None
     with open(log, "a", buffering=1) as out:
         while True:
             data = sock.recv(65536).decode("utf-8", "replace")
-            out.write(data.strip("\n").replace("\n", " | ") + "\n")
+            line = data.strip("\n").replace("\n", " | ") + "\n"
+            if times is not None:
+                times.write("%.3f %s" % (time.monotonic(), line))
+                times.flush()
+            out.write(line)
             out.flush()
             os.fsync(out.fileno())
 
