@@ -121,7 +121,8 @@ int	 store_tidy(const char *state_dir, const char *name);
  * account per directory without saying for which key.  get returns 0
  * with *url (malloc'd), -ENOENT without logging when none is stored,
  * or -1 after logging (a file that cannot be read, is corrupt, or
- * records another directory, key, or a URL that is not https).  forget of an unknown account is not an error.
+ * records another directory, key, or a URL that is not https).
+ * forget of an unknown account is not an error.
  */
 int	 store_account_get(const char *state_dir, const char *directory,
 	    const char *thumbprint, char **url);
