@@ -46,7 +46,7 @@ on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret)
 static int
 wait_job(const struct action *a, sd_bus *bus, struct job_wait *w)
 {
-	uint64_t	 deadline, now;
+	uint64_t	 deadline, deadline_slice, now;
 	int		 r;
 
 	deadline = ((uint64_t)action_now_ms() + action_timeout_ms(a)) *
@@ -68,8 +68,11 @@ wait_job(const struct action *a, sd_bus *bus, struct job_wait *w)
 			action_abandoned(a->name);
 			return -1;
 		}
-		if ((r = sd_bus_wait(bus, deadline - now < ACTION_KEEPALIVE_MS * 1000ULL ?
-		    deadline - now : ACTION_KEEPALIVE_MS * 1000ULL)) < 0) {
+		if (deadline - now > ACTION_KEEPALIVE_MS * 1000ULL)
+			deadline_slice = now + ACTION_KEEPALIVE_MS * 1000ULL;
+		else
+			deadline_slice = deadline;
+		if ((r = sd_bus_wait(bus, deadline_slice - now)) < 0) {
 			log_err("action %s: %s: system bus: %s", a->name,
 			    a->unit, strerror(-r));
 			return -1;

@@ -28,7 +28,20 @@ certset_name_ok(const char *name)
 	/* Dot names are temporary (acme-webroot's .NAME.new) or hidden;
 	 * an empty one would be live_dir itself. */
 	return name[0] != '\0' && name[0] != '.' &&
-	    strchr(name, '/') == NULL;
+	    strchr(name, '/') == NULL && !certset_name_unsafe(name);
+}
+
+bool
+certset_name_unsafe(const char *name)
+{
+	const unsigned char	*p;
+
+	/* CERT_WATCH_NAMES separates names by blanks, and a newline
+	 * would start a log line of its own. */
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return true;
+	return false;
 }
 
 static void __attribute__((format(printf, 3, 4)))

@@ -43,5 +43,8 @@ struct certset	*certset_dup(const struct certset *cs);
 
 /* Whether a directory entry of live_dir can be a certificate set. */
 bool		 certset_name_ok(const char *name);
+/* Whether name has blanks or control bytes: such a directory is
+ * never acted on (certset_name_ok() is false), and is reported. */
+bool		 certset_name_unsafe(const char *name);
 
 #endif

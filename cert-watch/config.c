@@ -499,6 +499,11 @@ reader(char *str, int num, void *user)
 		return NULL;
 	p->line++;
 	len = strlen(str);
+	/* Editors on Windows begin UTF-8 files with a byte order mark. */
+	if (p->line == 1 && len >= 3 && memcmp(str, "\xef\xbb\xbf", 3) == 0) {
+		len -= 3;
+		memmove(str, str + 3, len + 1);
+	}
 	if (len > 0 && str[len - 1] != '\n' && !feof(p->f)) {
 		perr(p, "line longer than %d characters", num - 3);
 		while ((c = fgetc(p->f)) != EOF && c != '\n')
@@ -544,6 +549,27 @@ config_defaults(const char *path)
 	return c;
 }
 
+/* live_dir may appear after the start (it is watched for), but what
+ * is there already must be a directory. */
+static int
+check_live_dir(const struct cw_config *conf)
+{
+	struct stat	 st;
+
+	if (stat(conf->live_dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		log_err("%s: live_dir %s: not a directory", conf->path,
+		    conf->live_dir);
+		return -1;
+	}
+	if (errno == ENOENT)
+		return 0;
+	log_err("%s: live_dir %s: %s", conf->path, conf->live_dir,
+	    strerror(errno));
+	return -1;
+}
+
 /*
  * Reads path; with check_state, also the folder of state_file as
  * --check sees it, unless state_file was refused: the default, then
@@ -579,6 +605,8 @@ load(const char *path, bool check_state)
 	check_main(&p);
 	if (check_state && !p.state_file_refused &&
 	    config_check_state_dir(p.conf, true) == -1)
+		p.errors++;
+	if (check_state && check_live_dir(p.conf) == -1)
 		p.errors++;
 out:
 	seen_reset(&p);

@@ -44,9 +44,9 @@ struct cw_config {
 
 /* Reads and checks path; NULL after logging every error found. */
 struct cw_config *config_load(const char *path);
-/* The same for --check: the folder of state_file is checked too
- * (config_check_state_dir(), lenient), its error counted with the
- * others. */
+/* The same for --check: the folder of state_file (with
+ * config_check_state_dir(), lenient) and live_dir, when it exists,
+ * are checked too, their errors counted with the others. */
 struct cw_config *config_load_check(const char *path);
 void		 config_free(struct cw_config *conf);
 

@@ -110,6 +110,17 @@ setlist_add(struct setlist *l, struct certset *cs)
 	return 0;
 }
 
+/* A directory whose name cannot be passed on unambiguously. */
+static void
+report_unsafe(const char *live, const char *name)
+{
+	char	*e = log_escape(name, strlen(name), 256);
+
+	log_err("%s/%s: blanks or control characters in the name; not "
+	    "acted on", live, e);
+	log_escape_free(e);
+}
+
 /* Reads every certificate directory in live_dir. */
 static int
 read_live(const struct decide *d, struct setlist *l)
@@ -123,6 +134,8 @@ read_live(const struct decide *d, struct setlist *l)
 	if ((dir = opendir(live)) == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		if (de->d_name[0] != '.' && certset_name_unsafe(de->d_name))
+			report_unsafe(live, de->d_name);
 		if (!certset_name_ok(de->d_name))
 			continue;
 		if ((cs = certset_read(live, de->d_name, true)) == NULL)

@@ -60,8 +60,8 @@ cw_conf "$T/cw.ini" "$live" "[action probe]" "type = exec" \
 try "a dripping server fails verify within verify_timeout"
 cw_start "$T/cw.ini"
 cw_lineage "$live" a.example.test
-assert wait_until 10 grep -q 'action probe: verify .*no TLS answer in 3000 ms' \
-    "$CW_LOG"
+assert wait_until 10 grep -q \
+    'action probe: verify .*no TLS answer in 3000 ms' "$CW_LOG"
 assert_grep 'no TLS answer in 3000 ms: timed out' "$CW_LOG"
 cw_stop
 

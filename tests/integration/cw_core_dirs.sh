@@ -1,7 +1,7 @@
 #!/bin/bash
 # Certificate directories that come, go and are exchanged while
 # cert-watch runs; a mismatched key and certificate; a FIFO in a
-# lineage.
+# lineage; names that logs and CERT_WATCH_NAMES cannot carry.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/cw_core.inc"
 
@@ -130,6 +130,22 @@ assert_grep "$live/fifo.example.test/fullchain.pem: not a regular file" \
 assert_eq "$(tail -n 1 "$T/runs")" a.example.test
 n=$(cw_bursts)
 rm -r "$live/fifo.example.test" "$T/le/archive/fifo.example.test"
+cw_wait_idle_after "$n"
+
+try "names with a newline or a blank are reported escaped, never acted on"
+n=$(cw_bursts)
+runs=$(cw_runs)
+cp -a "$live/a.example.test" "$live/x"$'\n''<0>forged'
+cp -a "$live/a.example.test" "$live/b c.example.test"
+cw_wait_idle_after "$n"
+assert_grep 'x\\x0a<0>forged: blanks or control characters in the name; not ' \
+    "$CW_LOG"
+assert_grep "b c.example.test: blanks or control characters in the name" \
+    "$CW_LOG"
+assert_no_grep '^<0>' "$CW_LOG"
+assert_eq "$(cw_runs)" "$runs"
+n=$(cw_bursts)
+rm -r "$live/x"$'\n''<0>forged' "$live/b c.example.test"
 cw_wait_idle_after "$n"
 
 try "nothing is logged while idle"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The daemon under a (test) service manager: READY=1 once watching,
 # STATUS=, RELOADING=1 then READY=1 around SIGHUP, a configuration with
-# errors kept out, SIGTERM ends it cleanly; --check and its exit codes;
+# errors kept out, SIGTERM ends it cleanly; --check and its exit codes,
+# a byte order mark, a live_dir that is not a directory;
 # journald priority prefixes; live_dir appearing after start; polling.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/cw_core.inc"
@@ -32,6 +33,21 @@ assert_grep "^cert-watch: $T: not a regular file$" "$ERR"
 assert_status 0 "$CW" --version
 assert_status 0 "$CW" -h
 assert_status 2 "$CW" --no-such-option
+
+try "a byte order mark is accepted; a live_dir that is no directory is not"
+printf '\xef\xbb\xbf' >"$T/bom.ini"
+cat "$T/cw.ini" >>"$T/bom.ini"
+assert_status 0 "$CW" -c "$T/bom.ini" --check
+touch "$T/plain"
+cw_conf "$T/plain.ini" "$T/plain"
+assert_status 2 "$CW" -c "$T/plain.ini" --check
+assert_grep "plain.ini: live_dir $T/plain: not a directory" "$ERR"
+ln -s loop2 "$T/loop1"
+ln -s loop1 "$T/loop2"
+cw_conf "$T/loop.ini" "$T/loop1"
+assert_status 2 "$CW" -c "$T/loop.ini" --check
+assert_grep "loop.ini: live_dir $T/loop1: Too many levels of symbolic links" \
+    "$ERR"
 
 # cw_config tries the rule where /var/lib/cert-watch exists.
 if [ ! -e /var/lib/cert-watch ]; then
