@@ -615,11 +615,13 @@ obtain_and_install(struct run *run, struct session *s,
 	    cc->has_key_group ? cc->key_gid : GID_KEEP, &version) == -1)
 		goto out;
 
-	/* Installed: the order and its key are done with. */
-	store_pending_key_forget(cc->state_dir, cc->name);
+	/* Installed: the order and its key are done with.  The state
+	 * goes first: a run killed in between leaves a stray key, which
+	 * the next order replaces, never an order without its key. */
 	store_state_succeeded(st);
 	st->deploy_pending = true;
 	store_state_save(cc->state_dir, cc->name, st);
+	store_pending_key_forget(cc->state_dir, cc->name);
 	print_issued(cc, &f, version);
 	note_domains(&run->renewed, cc);
 	rc = 0;
@@ -823,8 +825,8 @@ forget_stale_order(const struct cert_conf *cc, struct store_state *st)
 	}
 	free(st->order_url);
 	st->order_url = NULL;
-	store_pending_key_forget(cc->state_dir, cc->name);
-	store_state_save(cc->state_dir, cc->name, st);
+	if (store_state_save(cc->state_dir, cc->name, st) == 0)
+		store_pending_key_forget(cc->state_dir, cc->name);
 }
 
 int
