@@ -215,19 +215,23 @@ static int
 add_dir(struct watch *w, const char *name)
 {
 	struct wdir	*d, *nd;
-	char		 path[PATH_MAX];
-	int		 wd = -1;
+	char		 path[PATH_MAX], *shown = NULL;
+	int		 wd = -1, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", w->live_dir, name);
 	if (w->poll_all && !is_dir(path))
 		return -1;
+	/* The name came from readdir or inotify: logged escaped. */
+	shown = log_escape(path, strlen(path), sizeof(path));
 	if (!w->poll_all) {
 		wd = inotify_add_watch(w->fd, path, DIR_MASK);
-		if (wd == -1 && errno != ENOSPC)
+		if (wd == -1 && errno != ENOSPC) {
+			log_escape_free(shown);
 			return -1;	/* gone or not a directory */
+		}
 		if (wd == -1) {
-			say_enospc(w, path);
-			log_info("%s: polled every %llu ms", path,
+			say_enospc(w, shown);
+			log_info("%s: polled every %llu ms", shown,
 			    (unsigned long long)poll_interval(w));
 		}
 	}
@@ -247,17 +251,18 @@ add_dir(struct watch *w, const char *name)
 	if (d->wd >= 0 && d->wd != wd)
 		inotify_rm_watch(w->fd, d->wd);
 	if (wd >= 0 && d->wd != wd)
-		log_debug("%s: watched", path);
+		log_debug("%s: watched", shown);
 	d->wd = wd;
 	d->seen = true;
 	d->print = print_dir(w, name);
-	if (wd == -1)
-		return arm_poll(w);
-	return 0;
+	rc = wd == -1 ? arm_poll(w) : 0;
+	log_escape_free(shown);
+	return rc;
 nomem:
 	if (wd >= 0)
 		inotify_rm_watch(w->fd, wd);
-	log_err("%s: out of memory", path);
+	log_err("%s: out of memory", shown);
+	log_escape_free(shown);
 	return -1;
 }
 

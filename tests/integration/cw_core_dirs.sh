@@ -148,6 +148,16 @@ n=$(cw_bursts)
 rm -r "$live/x"$'\n''<0>forged' "$live/b c.example.test"
 cw_wait_idle_after "$n"
 
+try "the watcher logs a directory name escaped"
+n=$(cw_bursts)
+cp -a "$live/a.example.test" "$live/"$'\xc3\xa9'".example.test"
+cw_wait_idle_after "$n"
+assert_grep "/live/\\\\xc3\\\\xa9\\.example\\.test: watched" "$CW_LOG"
+assert_no_grep $'\xc3\xa9.example.test: watched' "$CW_LOG"
+n=$(cw_bursts)
+rm -r "$live/"$'\xc3\xa9'".example.test"
+cw_wait_idle_after "$n"
+
 try "nothing is logged while idle"
 size=$(stat -c %s "$CW_LOG")
 n=$(cw_bursts)
