@@ -1027,11 +1027,17 @@ open_conf(struct loader *ld, const char *path, const struct conf_file *from,
     int line, char **real)
 {
 	struct stat	 st;
-	FILE		*fp;
+	FILE		*fp = NULL;
+	int		 fd;
 
 	*real = NULL;
-	if ((fp = fopen(path, "re")) == NULL) {
+	/* O_NONBLOCK: a FIFO that an include matches must not hang the
+	 * open; it is refused below as not a regular file. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
 		file_err(ld, path, from, line, strerror(errno));
+		if (fd != -1)
+			close(fd);
 		return NULL;
 	}
 	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode))

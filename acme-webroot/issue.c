@@ -136,6 +136,16 @@ run_free(struct run *run)
 	strv_clear(&run->failed);
 }
 
+/* Stores the account the CA named for the session's key. */
+static int
+keep_found_account(struct session *s, const char *kid)
+{
+	log_info("%s: account %s stored for key %s", s->directory, kid,
+	    s->thumbprint);
+	return store_account_put(s->state_dir, s->directory, s->thumbprint,
+	    kid);
+}
+
 /*
  * Adopts the account of a file from before accounts were stored per
  * key, when it is this key's: the CA is asked which account the key
@@ -149,8 +159,14 @@ adopt_unkeyed_account(struct session *s, char **kid)
 	char	*old = NULL;
 	int	 rc;
 
-	/* A corrupt old file is reported and ignored, as if absent. */
-	if (store_account_get(s->state_dir, s->directory, NULL, &old) != 0)
+	/* A corrupt old file is set aside, as if absent. */
+	log_errors_at(LOG_WARNING);
+	rc = store_account_get(s->state_dir, s->directory, NULL, &old);
+	log_errors_at(LOG_ERR);
+	if (rc == -1)
+		return store_account_set_aside(s->state_dir, s->directory,
+		    NULL);
+	if (rc != 0)
 		return 0;
 	rc = acme_account_find(&s->acme, s->key, kid);
 	if (rc == -ENOENT) {
@@ -158,15 +174,31 @@ adopt_unkeyed_account(struct session *s, char **kid)
 		    old, s->thumbprint);
 		rc = 0;
 	} else if (rc == 0) {
-		log_info("%s: account %s stored for key %s", s->directory,
-		    *kid, s->thumbprint);
-		rc = store_account_put(s->state_dir, s->directory,
-		    s->thumbprint, *kid);
+		rc = keep_found_account(s, *kid);
 		if (rc == 0 && strcmp(old, *kid) == 0)
 			store_account_forget(s->state_dir, s->directory, NULL);
 	}
 	free(old);
 	return rc;
+}
+
+/*
+ * A stored account file that cannot be used (corrupt, an http:// URL)
+ * is set aside, and the CA asked which account the key has, creating
+ * none; *kid is NULL when it has none, and acme_account() makes one.
+ */
+static int
+recover_account(struct session *s, char **kid)
+{
+	int	 rc;
+
+	if (store_account_set_aside(s->state_dir, s->directory,
+	    s->thumbprint) == -1)
+		return -1;
+	rc = acme_account_find(&s->acme, s->key, kid);
+	if (rc == -ENOENT)
+		return 0;
+	return rc == 0 ? keep_found_account(s, *kid) : rc;
 }
 
 /* Opens the directory and the account: the first request of a run. */
@@ -188,9 +220,14 @@ session_open(struct run *run, struct session *s, const struct cert_conf *cc)
 	    (s->thumbprint = jwk_thumbprint(s->key)) == NULL)
 		return -1;
 
+	/* A file that cannot be used is mended below: not an error. */
+	log_errors_at(LOG_WARNING);
 	rc = store_account_get(s->state_dir, s->directory, s->thumbprint,
 	    &kid);
-	if (rc == -ENOENT)
+	log_errors_at(LOG_ERR);
+	if (rc == -1)
+		rc = recover_account(s, &kid);
+	else if (rc == -ENOENT)
 		rc = adopt_unkeyed_account(s, &kid);
 	if (rc == -1) {
 		free(kid);
@@ -329,6 +366,54 @@ judge_live(const struct cert_conf *cc, time_t now, X509 *leaf,
 		snprintf(why, size, "inside its renewal window");
 }
 
+/* Whether the certificates of list from index from on are those of
+ * part, in order. */
+static bool
+same_certs(STACK_OF(X509) *list, int from, STACK_OF(X509) *part)
+{
+	int	 i;
+
+	if (sk_X509_num(list) - from != sk_X509_num(part))
+		return false;
+	for (i = 0; i < sk_X509_num(part); i++)
+		if (X509_cmp(sk_X509_value(list, from + i),
+		    sk_X509_value(part, i)) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Whether fullchain.pem is cert.pem's leaf then chain.pem: servers
+ * send fullchain.pem, so a broken one breaks the site while cert.pem
+ * and the key look fine.  Sets why (size bytes) when it is not.
+ */
+static bool
+fullchain_whole(const struct store_files *f, X509 *leaf, char *why,
+    size_t size)
+{
+	STACK_OF(X509)	*full, *chain = NULL;
+	bool		 whole = false;
+
+	full = pem_chain_parse(f->fullchain, f->fullchain_len,
+	    "fullchain.pem");
+	if (full == NULL)
+		snprintf(why, size, "fullchain.pem does not parse");
+	else if (X509_cmp(sk_X509_value(full, 0), leaf) != 0)
+		snprintf(why, size, "fullchain.pem does not begin with "
+		    "cert.pem's certificate");
+	else if ((chain = pem_chain_parse(f->chain, f->chain_len,
+	    "chain.pem")) == NULL)
+		snprintf(why, size, "chain.pem does not parse");
+	else if (!same_certs(full, 1, chain))
+		snprintf(why, size, "fullchain.pem is not cert.pem then "
+		    "chain.pem");
+	else
+		whole = true;
+	sk_X509_pop_free(full, X509_free);
+	sk_X509_pop_free(chain, X509_free);
+	return whole;
+}
+
 int
 cert_inspect(const struct cert_conf *cc, time_t now, struct cert_info *info)
 {
@@ -344,6 +429,12 @@ cert_inspect(const struct cert_conf *cc, time_t now, struct cert_info *info)
 		    "no certificate yet");
 		return 0;
 	}
+	if (rc == -ENOTDIR) {
+		info->blocked = true;
+		snprintf(info->why_due, sizeof(info->why_due),
+		    "live/%s is not a directory", cc->name);
+		return -1;
+	}
 	if (rc == -1) {
 		snprintf(info->why_due, sizeof(info->why_due),
 		    "the stored files cannot be read");
@@ -356,8 +447,12 @@ cert_inspect(const struct cert_conf *cc, time_t now, struct cert_info *info)
 	if (chain == NULL || key == NULL)
 		snprintf(info->why_due, sizeof(info->why_due),
 		    "the stored files do not parse");
-	else
+	else {
 		judge_live(cc, now, sk_X509_value(chain, 0), key, info);
+		/* The whole set is installed or renewed as one. */
+		fullchain_whole(&f, sk_X509_value(chain, 0), info->why_due,
+		    sizeof(info->why_due));
+	}
 
 	sk_X509_pop_free(chain, X509_free);
 	EVP_PKEY_free(key);
@@ -540,14 +635,16 @@ out:
 static bool
 may_retry(const struct run *run, const struct store_state *st)
 {
-	char	 when[32];
+	char	 when[32], *why;
 
 	if (run->force || st->next_try <= time(NULL))
 		return true;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 	    gmtime(&st->next_try));
-	log_err("not retried before %s; last failure: %s", when,
-	    st->failure_msg ? st->failure_msg : "unknown");
+	why = log_escape_unprintable(st->failure_msg ? st->failure_msg :
+	    "unknown");
+	log_err("not retried before %s; last failure: %s", when, why);
+	log_escape_free(why);
 	return false;
 }
 
@@ -757,7 +854,10 @@ cert_renew(struct run *run, struct cert_conf *cc)
 	store_state_load(cc->state_dir, cc->name, &st);
 	cert_inspect(cc, time(NULL), &info);
 
-	if (run->force || info.why_due[0] != '\0')
+	/* Logged by cert_inspect; an order now would be lost. */
+	if (info.blocked)
+		rc = -1;
+	else if (run->force || info.why_due[0] != '\0')
 		rc = renew_due(run, cc, &st, run->force && info.why_due[0] ==
 		    '\0' ? "issue asked for" : info.why_due);
 	else {

@@ -39,6 +39,8 @@ struct run {
 struct cert_info {
 	bool	 present;	/* live/NAME holds a version */
 	bool	 usable;	/* it parses, its key matches, names fit */
+	bool	 blocked;	/* live/NAME is not a directory: nothing
+				 * can be installed, so nothing is ordered */
 	time_t	 not_before;
 	time_t	 not_after;
 	time_t	 renew_at;	/* when it becomes due */

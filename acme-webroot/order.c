@@ -2,6 +2,7 @@
  * The order of one certificate, from newOrder (or a resumed order) to
  * the checked PEM files.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -360,7 +361,22 @@ out:
 	return rc;
 }
 
-/* Downloads the chain and checks it before anything is stored. */
+/* Whether chain has an intermediate after the leaf, which servers
+ * must send along; logs it when not. */
+static bool
+has_intermediate(STACK_OF(X509) *chain, const char *url)
+{
+	if (sk_X509_num(chain) >= 2)
+		return true;
+	log_err("%s: the CA sent no chain certificate", url);
+	return false;
+}
+
+/*
+ * Downloads the chain and checks it before anything is stored.
+ * Returns 0, -1, or -EBADMSG when what the CA sent is not the
+ * certificate wanted: its order will never give a better one.
+ */
 static int
 download(struct acme *acme, const struct cert_conf *cc,
     const char *order_url, json_t *order, EVP_PKEY *key,
@@ -381,11 +397,13 @@ download(struct acme *acme, const struct cert_conf *cc,
 	if (acme_download(acme, url, &pem, &len) == -1)
 		return -1;
 	failpoint("certificate-downloaded");
-	if ((chain = pem_chain_parse(pem, len, url)) == NULL)
-		goto out;
-	if (cert_check_issued(sk_X509_value(chain, 0), key, cc->domains,
+	rc = -EBADMSG;
+	if ((chain = pem_chain_parse(pem, len, url)) == NULL ||
+	    !has_intermediate(chain, url) ||
+	    cert_check_issued(sk_X509_value(chain, 0), key, cc->domains,
 	    cc->ndomains, url) == -1)
 		goto out;
+	rc = -1;
 
 	f->cert = cert_to_pem(sk_X509_value(chain, 0), &f->cert_len);
 	f->chain = chain_to_pem(chain, 1, &f->chain_len);
@@ -489,7 +507,12 @@ prove(struct acme *acme, const struct cert_conf *cc, const char *url,
 	return acme_poll(acme, url, ORDER_FINALS, order);
 }
 
-/* Takes order, in state pending or later, to the checked files. */
+/*
+ * Takes order, in state pending or later, to the checked files.
+ * Returns 0, -1, or -EBADMSG when the order is issued but can never
+ * give a certificate to store: its key is lost, or what the CA sent
+ * is not the certificate wanted.
+ */
 static int
 complete(struct acme *acme, const struct cert_conf *cc,
     struct store_state *st, json_t *order, struct store_files *files)
@@ -521,6 +544,7 @@ complete(struct acme *acme, const struct cert_conf *cc,
 		explain_order(acme, st->order_url, order);
 		goto out;
 	}
+	rc = -EBADMSG;
 	if (key == NULL && (key = order_key(cc, false)) == NULL)
 		goto out;
 	rc = download(acme, cc, st->order_url, order, key, files);
@@ -549,10 +573,11 @@ ca_gave_up(struct acme *acme, const char *url)
  * A saved order is what an interrupted run left, and the CA may have
  * gone on without it: validated it after the token was removed, or
  * let it expire.  That is no failure of the certificate: the errors
- * are shown with -v only, and a new order is placed once.  Any other
- * failure is this run's, and its first error is shown as such.
- * Returns 0 when it gave files, -1 on failure, 1 when a new order is
- * due.
+ * are shown with -v only, and a new order is placed once.  So too
+ * when it is issued but useless (its key lost or another's, the
+ * certificate without its chain).  Any other failure is this run's,
+ * and its first error is shown as such.  Returns 0 when it gave
+ * files, -1 on failure, 1 when a new order is due.
  */
 static int
 complete_saved(struct acme *acme, const struct cert_conf *cc,
@@ -564,10 +589,11 @@ complete_saved(struct acme *acme, const struct cert_conf *cc,
 	log_errors_at(LOG_NOTICE);
 	rc = complete(acme, cc, st, order, files);
 	stopped = acme->stop != NULL && *acme->stop;
-	gave_up = rc == -1 && !stopped && ca_gave_up(acme, st->order_url);
+	gave_up = rc == -EBADMSG || (rc == -1 && !stopped &&
+	    ca_gave_up(acme, st->order_url));
 	log_errors_at(LOG_ERR);
 	if (rc == 0 || stopped)
-		return rc;
+		return rc == 0 ? 0 : -1;
 	if (!gave_up) {
 		log_err("%s", log_first_error() ?: "failed");
 		return -1;
@@ -594,5 +620,12 @@ order_obtain(struct acme *acme, const struct cert_conf *cc,
 
 	if (new_order(acme, cc, st, &order) == -1)
 		return -1;
-	return complete(acme, cc, st, order, files);
+	rc = complete(acme, cc, st, order, files);
+	/* Resumed, it would give the same again: the next run orders
+	 * anew. */
+	if (rc == -EBADMSG) {
+		drop_saved_order(cc, st);
+		rc = -1;
+	}
+	return rc;
 }

@@ -103,13 +103,18 @@ note(const struct cert_conf *cc, const struct row *r)
 static void
 print_row(const struct cert_conf *cc, const struct row *r)
 {
-	char	 until[32], renew[32], retry[32];
+	char	 until[32], renew[32], retry[32], *text;
 
 	iso(until, sizeof(until), r->info.not_after);
 	iso(renew, sizeof(renew), r->info.usable ? r->info.renew_at : 0);
 	iso(retry, sizeof(retry), r->st.next_try);
+	/* The note may come from the state file, which need not hold
+	 * what this program wrote: no control byte reaches the
+	 * terminal. */
+	text = log_escape_unprintable(note(cc, r));
 	printf("%-30s %-10s %-20s %-20s %s\n", cc->name, r->state, until,
-	    renew, note(cc, r));
+	    renew, text);
+	log_escape_free(text);
 	if (r->st.next_try != 0)
 		printf("%-30s %-10s next try after %s\n", "", "", retry);
 }

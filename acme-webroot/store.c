@@ -324,8 +324,18 @@ store_read_live(const char *state_dir, const char *name,
 	if (check_name(name) == -1 ||
 	    store_live_path(state_dir, name, dir, sizeof(dir)) == -1)
 		return -1;
-	if (stat(dir, &st) == -1 && errno == ENOENT)
-		return -ENOENT;
+	/* Not followed: a new version could not replace a link. */
+	if (lstat(dir, &st) == -1) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		log_err("%s: stat: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_err("%s: not a directory%s", dir, S_ISLNK(st.st_mode) ?
+		    " but a symbolic link" : "");
+		return -ENOTDIR;
+	}
 
 	if (read_live_file(dir, "cert", PEM_MAX, &f->cert,
 	    &f->cert_len) == -1 ||
@@ -778,15 +788,19 @@ switch_live(int livefd, const char *livepath, const char *name,
 	return remove_dir_at(livefd, livepath, new);
 }
 
+/* Whether the four files are PEM; the log names where they were
+ * going (the certificate's name is the log context already). */
 static bool
-files_ok(const struct store_files *f, const char *name)
+files_ok(const struct store_files *f, const char *state_dir,
+    const char *name)
 {
 	if (store_looks_like_pem(f->cert, f->cert_len) &&
 	    store_looks_like_pem(f->chain, f->chain_len) &&
 	    store_looks_like_pem(f->fullchain, f->fullchain_len) &&
 	    store_looks_like_pem(f->privkey, f->privkey_len))
 		return true;
-	log_err("%s: refusing to store files that are not PEM", name);
+	log_err("%s/archive/%s: refusing to store files that are not PEM",
+	    state_dir, name);
 	return false;
 }
 
@@ -800,7 +814,7 @@ store_install(const char *state_dir, const char *name,
 	gid_t	 gid, dirgid;
 	unsigned n;
 
-	if (check_name(name) == -1 || !files_ok(f, name) ||
+	if (check_name(name) == -1 || !files_ok(f, state_dir, name) ||
 	    store_tidy(state_dir, name) == -1)
 		return -1;
 	key_access(state_dir, name, key_gid, &keymode, &gid);
@@ -995,6 +1009,26 @@ store_account_put(const char *state_dir, const char *directory,
 		return -1;
 	return save_json(path, json_pack("{s:s, s:s, s:s*}", "directory",
 	    directory, "url", url, "thumbprint", thumbprint));
+}
+
+int
+store_account_set_aside(const char *state_dir, const char *directory,
+    const char *thumbprint)
+{
+	char	 path[PATH_MAX], aside[PATH_MAX];
+
+	if (account_path(state_dir, directory, thumbprint, path,
+	    sizeof(path)) == -1 ||
+	    pathf(aside, sizeof(aside), "%s.corrupt", path) == -1)
+		return -1;
+	if (rename(path, aside) == -1) {
+		log_err("%s: rename to %s: %s", path, aside,
+		    strerror(errno));
+		return -1;
+	}
+	log_warn("%s: set aside as %s; the CA is asked for the account",
+	    path, aside);
+	return 0;
 }
 
 int

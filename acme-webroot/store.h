@@ -77,8 +77,10 @@ int	 store_live_path(const char *state_dir, const char *name, char *buf,
 /*
  * Reads the live version through live/NAME's symlinks.  Returns 0,
  * -ENOENT without logging when NAME has no live directory or no
- * certificate yet, -1 after logging (a dangling link, an unreadable or
- * oversized file).  *f is all NULL on failure.
+ * certificate yet, -ENOTDIR after logging when live/NAME is not a
+ * directory (a symbolic link to one included: no version can be
+ * installed there), -1 after logging (a dangling link, an unreadable
+ * or oversized file).  *f is all NULL on failure.
  */
 int	 store_read_live(const char *state_dir, const char *name,
 	    struct store_files *f);
@@ -118,7 +120,9 @@ int	 store_tidy(const char *state_dir, const char *name);
  * thumbprint names the file of earlier versions, which recorded one
  * account per directory without saying for which key.  get returns 0
  * with *url (malloc'd), -ENOENT without logging when none is stored,
- * or -1.  forget of an unknown account is not an error.
+ * or -1 after logging (a file that cannot be read, is corrupt, or
+ * records another directory, key, or a URL that is not https).
+ * forget of an unknown account is not an error.
  */
 int	 store_account_get(const char *state_dir, const char *directory,
 	    const char *thumbprint, char **url);
@@ -126,6 +130,10 @@ int	 store_account_put(const char *state_dir, const char *directory,
 	    const char *thumbprint, const char *url);
 int	 store_account_forget(const char *state_dir, const char *directory,
 	    const char *thumbprint);
+/* Renames an account file that cannot be used to FILE.corrupt, with a
+ * warning, so that it is kept for a look and no longer read. */
+int	 store_account_set_aside(const char *state_dir,
+	    const char *directory, const char *thumbprint);
 
 /*
  * Per-certificate state, STATE/acme-webroot/NAME.json.  Times are

@@ -160,3 +160,19 @@ log_escape_free(char *escaped)
 	if (escaped != escape_failed)
 		free(escaped);
 }
+
+char *
+log_escape_unprintable(const char *text)
+{
+	const unsigned char	*p;
+	char			*copy;
+
+	if (text == NULL)
+		return log_escape(NULL, 0, 0);
+	for (p = (const unsigned char *)text; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			return log_escape(text, strlen(text), 1024);
+	if ((copy = strdup(text)) == NULL)
+		return log_escape(NULL, 0, 0);
+	return copy;
+}

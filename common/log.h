@@ -59,4 +59,10 @@ void	 log_openssl(const char *what, ...)
 char	*log_escape(const char *text, size_t len, size_t max);
 void	 log_escape_free(char *escaped);
 
+/* Text that is printable ASCII already as it is (a copy), any other
+ * through log_escape(), so that text escaped once, as messages kept
+ * from the log are, is not escaped twice.  Free with
+ * log_escape_free(). */
+char	*log_escape_unprintable(const char *text);
+
 #endif

@@ -69,6 +69,7 @@ Faults:
   token           the challenge token becomes value=TEXT (default
                   ../../x) (on=authz)
   crlf            the certificate chain has CRLF line ends (on=cert)
+  nochain         the certificate comes without its chain (on=cert)
   http-url        https:// URLs of the answer become http:// (on=dir)
   retry-after     a Retry-After: secs=N header on normal answers
                   (on=any)
@@ -113,12 +114,12 @@ KINDS = ("dir", "nonce", "new-account", "new-order", "acct", "order",
 DEFAULT_ON = {
     "ratelimit": "new-order", "subproblems": "new-order",
     "processing": "finalize", "invalid": "chall", "pending": "authz",
-    "token": "authz", "crlf": "cert", "http-url": "dir",
+    "token": "authz", "crlf": "cert", "nochain": "cert", "http-url": "dir",
     "badnonce": "post",
 }
 FAULTS = ("drop", "error", "503", "stall", "badjson", "html", "ratelimit",
           "subproblems", "badnonce", "processing", "invalid", "pending",
-          "token", "crlf", "http-url", "retry-after")
+          "token", "crlf", "nochain", "http-url", "retry-after")
 
 
 def b64u(data):
@@ -908,6 +909,8 @@ class ACMEHandler(http.server.BaseHTTPRequestHandler):
             self.st.issuer.cert)
         if fault is not None and fault.name == "crlf":
             pem = pem.replace("\n", "\r\n")
+        if fault is not None and fault.name == "nochain":
+            pem = self.st.issuer.pem(leaf)
         return Reply(200, pem, "application/pem-certificate-chain")
 
     def renewal_info(self, ident):
