@@ -24,8 +24,8 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes \
 AW_PKGS	= libcrypto libcurl inih jansson libidn2
 CW_PKGS	= libsystemd libssl libcrypto libcurl inih jansson
 
-ALL_CPPFLAGS = -DVERSION=\"$(VERSION)\" -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 \
-	-DOPENSSL_NO_DEPRECATED -Icommon $(CPPFLAGS)
+ALL_CPPFLAGS = -DVERSION=\"$(VERSION)\" -D_GNU_SOURCE \
+	-DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED -Icommon $(CPPFLAGS)
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 
 AW_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(AW_PKGS) 2>/dev/null)
@@ -56,7 +56,8 @@ endif
 # cw_*.c cert-watch's, common_*.c only the shared ones.
 AW_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/aw_*.c))
 CW_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/cw_*.c))
-CO_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/common_*.c))
+CO_UNIT	= $(patsubst tests/unit/%.c,$(B)/unit/%,\
+	$(wildcard tests/unit/common_*.c))
 UNITS	= $(AW_UNIT) $(CW_UNIT) $(CO_UNIT)
 
 # Fuzz targets: tests/fuzz/aw_*.c and cw_*.c, linked like the unit
