@@ -18,6 +18,8 @@ struct row {
 	const char	*state;	/* valid, due, expired, missing, failing,
 				 * unreadable, invalid, certbot */
 	bool		 bad;	/* makes status exit 1 */
+	bool		 files_bad;	/* its stored files are unreadable */
+	bool		 state_lost;	/* its state file is unreadable */
 	struct cert_info info;
 	struct store_state st;
 };
@@ -47,10 +49,14 @@ classify(const struct cert_conf *cc, time_t now, struct row *r)
 		r->state = "certbot";
 		return;
 	}
-	store_state_load(cc->state_dir, cc->name, &r->st);
+	/* What a lost state file held (an owed deploy hook, a failure)
+	 * is not known: that needs looking at, whatever the files say. */
+	r->state_lost = store_state_load(cc->state_dir, cc->name,
+	    &r->st) == -1;
 	/* A failed last attempt is what needs doing something about,
 	 * more than the missing or expired certificate it left. */
-	if (cert_inspect(cc, now, &r->info) == -1)
+	r->files_bad = cert_inspect(cc, now, &r->info) == -1;
+	if (r->files_bad || r->state_lost)
 		r->state = "unreadable";
 	else if (r->st.failures > 0 || r->st.deploy_pending)
 		r->state = "failing";
@@ -94,7 +100,8 @@ note(const struct cert_conf *cc, const struct row *r)
 	if (!cc->valid)
 		return cc->error != NULL ? cc->error : "";
 	if (strcmp(r->state, "unreadable") == 0)
-		return r->info.why_due;
+		return r->files_bad ? r->info.why_due :
+		    "its state file cannot be read (see above)";
 	if (last_failure(r) != NULL)
 		return last_failure(r);
 	return due(r) != NULL ? due(r) : "";

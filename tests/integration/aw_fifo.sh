@@ -23,8 +23,10 @@ try "a FIFO as the state file hangs neither status nor renew"
 aw_fakeca_site state
 rm "$STATE/acme-webroot/site.json" 2>/dev/null
 mkfifo "$STATE/acme-webroot/site.json"
-# Like a corrupt state file: reported, and read as empty.
-refused "acme-webroot/site\.json" 0 "$AW" -c "$CONF" status
+# Like a corrupt state file: reported; status says what it held is not
+# known (an owed deploy hook, say); renew reads it as empty.
+refused "acme-webroot/site\.json" 1 "$AW" -c "$CONF" status
+assert_grep "^site +unreadable .*its state file cannot be read" "$OUT"
 refused "acme-webroot/site\.json" 0 "$AW" -c "$CONF" renew
 
 try "a FIFO as live cert.pem hangs neither status nor renew"
