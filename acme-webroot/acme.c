@@ -22,6 +22,23 @@ struct reply {
 	json_t			*json;	/* parsed body when it is JSON */
 };
 
+/*
+ * Takes the https URL of the Location header of r (the new account's
+ * or order's URL) into *out; what names the URL in the error.
+ */
+static int
+take_location(struct reply *r, const char *url, const char *what,
+    char **out)
+{
+	if (!http_url_is_https(r->http.location)) {
+		log_err("%s: no https %s URL in Location", url, what);
+		return -1;
+	}
+	*out = r->http.location;
+	r->http.location = NULL;
+	return 0;
+}
+
 static void
 reply_clear(struct reply *r)
 {
@@ -472,14 +489,9 @@ new_account(struct acme *acme)
 		log_err("%s: cannot build the account request", url);
 		return -1;
 	}
-	if (post_json(acme, url, payload, &r) == -1)
+	if (post_json(acme, url, payload, &r) == -1 ||
+	    take_location(&r, url, "account", &acme->kid) == -1)
 		goto out;
-	if (!http_url_is_https(r.http.location)) {
-		log_err("%s: no https account URL in Location", url);
-		goto out;
-	}
-	acme->kid = r.http.location;
-	r.http.location = NULL;
 	acme->kid_changed = true;
 	log_notice("%s: account %s", acme->directory_url, acme->kid);
 	rc = 0;
@@ -519,13 +531,7 @@ acme_account_find(struct acme *acme, EVP_PKEY *key, char **kid)
 		return acme_problem_is(acme, "accountDoesNotExist") ?
 		    -ENOENT : -1;
 
-	if (!http_url_is_https(r.http.location)) {
-		log_err("%s: no https account URL in Location", url);
-		rc = -1;
-	} else {
-		*kid = r.http.location;
-		r.http.location = NULL;
-	}
+	rc = take_location(&r, url, "account", kid);
 	reply_clear(&r);
 	return rc;
 }
@@ -567,14 +573,9 @@ acme_new_order(struct acme *acme, char *const *names, size_t n,
 		log_err("%s: cannot build the order", url);
 		return -1;
 	}
-	if (post_json(acme, url, payload, &r) == -1)
+	if (post_json(acme, url, payload, &r) == -1 ||
+	    take_location(&r, url, "order", order_url) == -1)
 		goto out;
-	if (!http_url_is_https(r.http.location)) {
-		log_err("%s: no https order URL in Location", url);
-		goto out;
-	}
-	*order_url = r.http.location;
-	r.http.location = NULL;
 	*order = json_incref(r.json);
 	log_info("order %s", *order_url);
 	rc = 0;
